@@ -1,0 +1,53 @@
+"""The ``nbx11`` command: a thin dispatcher over subcommand modules.
+
+Each subcommand lives in ``nbx11_data/commands/<name>.py`` and offers
+``add_arguments(parser)`` and ``run(args) -> int``. Modules are imported only
+when their command runs, so ``nbx11 --help`` stays fast and light.
+
+Example:
+    nbx11 arch nb201 "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from nbx11_data.errors import NBX11Error
+
+# name -> (module under nbx11_data.commands, one-line help)
+COMMANDS = {
+    "demo": ("demo", "run the main job end to end on the built-in default tables"),
+    "arch": ("arch", "print the canonical form, arch_id and validity of architectures"),
+}
+
+
+def _build_parser(requested: set[str]) -> argparse.ArgumentParser:
+    """All subcommands; only the ``requested`` ones import their module for full arguments."""
+    parser = argparse.ArgumentParser(prog="nbx11", description="NAS-Bench-x11 learning-curve tables")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(_module=module_name)
+        if name in requested:
+            importlib.import_module(f"nbx11_data.commands.{module_name}").add_arguments(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``nbx11`` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _build_parser(set(argv[:1])).parse_args(argv)
+    module = importlib.import_module(f"nbx11_data.commands.{args._module}")
+    try:
+        return int(module.run(args) or 0)
+    except NBX11Error as err:
+        print(f"nbx11 {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `nbx11 sql ... | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The table reader, installed as ``nbx11_data.readers``."""
