@@ -9,3 +9,14 @@ Example:
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+# Lazy top-level names: name -> module that defines it (keeps `import nbx11_data` light).
+_LAZY = {"load_ensemble": "nbx11_data.surrogate.ensemble"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'nbx11_data' has no attribute {name!r}")

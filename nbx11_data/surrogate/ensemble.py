@@ -1,0 +1,148 @@
+"""The x11-compatible surrogate: ``load_ensemble(path)`` -> :class:`Ensemble`.
+
+Example (the NAS-Bench-x11 README call, with our import):
+    >>> from nbx11_data import load_ensemble
+    >>> m = load_ensemble("checkpoints/nbnlp11-wt2-v1")  # doctest: +SKIP
+    >>> curve = m.predict(config=arch, representation="compact", with_noise=True, seed=0)  # doctest: +SKIP
+    >>> m.predict_batch([arch], seeds=[0, 1][:1])["val_score"].shape  # doctest: +SKIP
+    (1, 50)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from nbx11_data import spaces
+from nbx11_data.errors import NBX11Error, UnknownNameError
+from nbx11_data.surrogate import checkpoint as ck_format
+from nbx11_data.surrogate import rng
+from nbx11_data.surrogate.model import CurveModel
+from nbx11_data.surrogate.noise import KINDS
+
+REPRESENTATIONS = ("canonical", "genotype", "configspace", "arch_str", "compact")
+
+
+class SurrogateInputError(NBX11Error, ValueError):
+    """An argument to a surrogate prediction is malformed (seeds, first epochs, sizes)."""
+
+
+class Ensemble:
+    """A loaded checkpoint: mean curves and reproducible noisy curves for any architecture."""
+
+    def __init__(self, checkpoint: ck_format.Checkpoint):
+        meta = checkpoint.meta
+        self.meta = meta
+        self.folder = checkpoint.folder
+        self.checkpoint_id: str = meta["checkpoint_id"]
+        self.space: str = meta["space"]
+        self.metrics: tuple[str, ...] = tuple(meta["metric_order"])
+        self.epochs = np.asarray(meta["epochs"])
+        self.default_noise: str = meta["noise_default"]
+        self._space = spaces.get(self.space)
+        features = meta["features"]
+        self._dim = int(features["encoding_dim"])
+        self._first = features.get("first_epochs")
+        self._models = {m: CurveModel.from_checkpoint(checkpoint, m) for m in self.metrics}
+
+    def __repr__(self) -> str:
+        return f"Ensemble({self.checkpoint_id!r}, space={self.space!r}, metrics={list(self.metrics)})"
+
+    def predict(self, config, representation: str = "canonical", with_noise: bool = True, seed: int | None = None,
+                search_space: str | None = None, metric: str | None = None, first_epochs=None) -> np.ndarray:
+        """The curve (length E) of one architecture, as NAS-Bench-x11's ``predict``.
+
+        ``with_noise`` and no ``seed`` draws a fresh seed from the OS (x11's behaviour); a ``seed``
+        makes the noisy curve reproducible. ``metric`` defaults to the checkpoint's first metric.
+        """
+        if representation not in REPRESENTATIONS:
+            raise UnknownNameError("representation", representation, REPRESENTATIONS)
+        if search_space is not None and search_space != self.space:
+            raise UnknownNameError("search space of this checkpoint", search_space, [self.space])
+        metric = metric or self.metrics[0]
+        if with_noise and seed is None:
+            seed = int(np.random.SeedSequence().entropy % (2**63))
+        first = None if first_epochs is None else np.asarray(first_epochs, dtype=np.float64).reshape(1, -1)
+        out = self.predict_batch([config], seeds=[seed] if with_noise else None, metrics=[metric], first_epochs=first)
+        return out[metric][0]
+
+    def predict_batch(self, archs: Sequence, seeds=None, metrics: Sequence[str] | None = None, first_epochs=None,
+                      noise: str | None = None) -> dict[str, np.ndarray]:
+        """Curves of many architectures: ``{metric: (n, E) float32}``.
+
+        ``seeds``: None (noiseless member mean), one int for every row, or one int per row.
+        ``first_epochs``: (n, count) observed values, required by checkpoints trained on them.
+        ``noise``: one of ``gaussian``, ``kde``, ``window`` (default: the checkpoint's choice).
+        """
+        parsed = [self._space.parse(a) for a in archs]
+        features = self.features(parsed, first_epochs)
+        row_seeds = self._row_seeds(seeds, len(parsed))
+        arch_ids = None if row_seeds is None else [self._space.arch_id(a) for a in parsed]
+        return self.predict_features(features, arch_ids, row_seeds, metrics, noise)
+
+    def features(self, archs: Sequence, first_epochs=None) -> np.ndarray:
+        """The model's feature matrix: the space's encoding, plus the first epochs if trained on them."""
+        encoded = np.asarray(self._space.encode(archs), dtype=np.float64).reshape(len(archs), -1)
+        if encoded.shape[1] != self._dim:
+            raise SurrogateInputError(
+                f"{self.checkpoint_id}: the {self.space} encoding has {encoded.shape[1]} features, the checkpoint "
+                f"was trained on {self._dim}; retrain it or use the nbx11-data version it was built with"
+            )
+        if self._first is None:
+            if first_epochs is not None:
+                raise SurrogateInputError(f"{self.checkpoint_id} takes no first_epochs (architecture-only model)")
+            return encoded
+        count = int(self._first["count"])
+        if first_epochs is None:
+            raise SurrogateInputError(
+                f"{self.checkpoint_id} needs first_epochs: the first {count} values of {self._first['metric']!r}"
+            )
+        first = np.asarray(first_epochs, dtype=np.float64)
+        if first.shape != (len(archs), count) or not np.isfinite(first).all():
+            raise SurrogateInputError(
+                f"first_epochs must be finite with shape ({len(archs)}, {count}), got shape {first.shape}"
+            )
+        return np.hstack([encoded, first])
+
+    def predict_features(self, features: np.ndarray, arch_ids=None, seeds=None, metrics=None,
+                         noise: str | None = None) -> dict[str, np.ndarray]:
+        """:meth:`predict_batch` on a ready feature matrix (``arch_ids`` needed with ``seeds``)."""
+        metrics = list(self.metrics if metrics is None else metrics)
+        for m in metrics:
+            if m not in self._models:
+                raise UnknownNameError("metric", m, self.metrics)
+        kind = noise or self.default_noise
+        if kind not in KINDS:
+            raise UnknownNameError("noise model", kind, KINDS)
+        features = np.ascontiguousarray(features, dtype=np.float64)
+        out = {}
+        for m in metrics:
+            model = self._models[m]
+            components = model.components(features)
+            curves = model.decode(components)
+            if seeds is not None:
+                draws = rng.draws(self.checkpoint_id, arch_ids, seeds, m, curves.shape[1])
+                curves = curves + model.sample_noise(kind, draws, features, components)
+            out[m] = curves.astype(np.float32)
+        return out
+
+    @staticmethod
+    def _row_seeds(seeds, n: int):
+        if seeds is None:
+            return None
+        if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+            return [int(seeds)] * n
+        try:
+            row_seeds = [int(s) for s in seeds]
+        except (TypeError, ValueError) as err:
+            raise SurrogateInputError(f"seeds must be None, an int, or {n} ints; got {seeds!r}") from err
+        if len(row_seeds) != n or any(isinstance(s, bool) for s in seeds):
+            raise SurrogateInputError(f"seeds must hold one int per architecture ({n}), got {len(row_seeds)}")
+        return row_seeds
+
+
+def load_ensemble(path) -> Ensemble:
+    """Load and verify the checkpoint folder at ``path`` (as NAS-Bench-x11's ``load_ensemble``)."""
+    return Ensemble(ck_format.read(Path(path)))

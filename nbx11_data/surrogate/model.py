@@ -1,0 +1,89 @@
+"""One metric's curve model: a chained LightGBM ensemble over SVD components, decoded to curves.
+
+The model predicts the first ``k`` left-singular components (standardised) of the centred
+curve matrix. Component ``j`` of member ``m`` is a booster over the features plus that member's
+predicted components ``< j``. The noiseless curve is the member mean, decoded with
+``mean + (c * std + mu) @ diag(s_k) V_k^T``.
+
+Example:
+    >>> model = CurveModel.from_checkpoint(ck, "val_score")  # doctest: +SKIP
+    >>> model.predict(features).shape  # doctest: +SKIP
+    (n, 50)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nbx11_data.surrogate import noise as noise_models
+from nbx11_data.surrogate._lightgbm import lightgbm
+
+
+class CurveModel:
+    """Boosters and arrays of one metric, ready to predict (n, E) curves from (n, d) features."""
+
+    def __init__(self, boosters, mean, basis, scaler_mean, scaler_std, noise_params, window_booster):
+        self.boosters = boosters  # [member][component]
+        self.k = len(boosters[0])
+        self.mean = mean
+        self.scaler_mean = scaler_mean
+        self.scaler_std = scaler_std
+        self.basis = basis  # (k, E) = diag(s_k) V_k^T
+        # decode folded into one affine map: curve = offset + c @ weights
+        self.weights = scaler_std[:, None] * basis
+        self.offset = mean + scaler_mean @ basis
+        self.noise = noise_params
+        self.window_booster = window_booster
+
+    @classmethod
+    def from_checkpoint(cls, ck, metric: str) -> "CurveModel":
+        lgb = lightgbm()
+        info = ck.meta["metrics"][metric]
+        boosters = [[lgb.Booster(model_str=ck.model_text(rel)) for rel in member] for member in info["models"]]
+        a = ck.arrays
+        noise = {
+            "sigma": a[f"{metric}.noise.sigma"],
+            "kde_points": a[f"{metric}.noise.kde_points"],
+            "kde_chol": a[f"{metric}.noise.kde_chol"],
+            "kde_clip": a[f"{metric}.noise.kde_clip"],
+            "kde_scale": float(info["noise"]["kde_scale"]),
+            "window_of_epoch": a[f"{metric}.noise.window_of_epoch"].astype(np.int64),
+            "window_calibration": a[f"{metric}.noise.window_calibration"],
+        }
+        window = lgb.Booster(model_str=ck.model_text(info["noise"]["window_model"]))
+        return cls(boosters, a[f"{metric}.mean"], a[f"{metric}.basis"], a[f"{metric}.scaler_mean"],
+                   a[f"{metric}.scaler_std"], noise, window)
+
+    def components(self, features: np.ndarray) -> np.ndarray:
+        """Member-mean standardised components, shape (n, k)."""
+        n, d = features.shape
+        total = np.zeros((n, self.k))
+        chained = np.empty((n, d + self.k))
+        chained[:, :d] = features
+        for member in self.boosters:
+            for j, booster in enumerate(member):
+                chained[:, d + j] = booster.predict(chained[:, : d + j], num_threads=1)
+            total += chained[:, d:]
+        return total / len(self.boosters)
+
+    def decode(self, components: np.ndarray) -> np.ndarray:
+        """Curves (n, E) from standardised components (n, k)."""
+        return self.offset + components @ self.weights
+
+    def window_sigma(self, features: np.ndarray, components: np.ndarray) -> np.ndarray:
+        """Per-architecture noise level of each epoch window, shape (n, W)."""
+        n_windows = len(self.noise["window_calibration"])
+        base = np.hstack([features, components])
+        rows = np.repeat(base, n_windows, axis=0)
+        position = np.tile(np.arange(n_windows, dtype=np.float64), len(base))[:, None]
+        log_sigma = self.window_booster.predict(np.hstack([rows, position]), num_threads=1)
+        return np.exp(log_sigma).reshape(len(base), n_windows) * self.noise["window_calibration"][None, :]
+
+    def sample_noise(self, kind: str, draws: np.ndarray, features: np.ndarray, components: np.ndarray) -> np.ndarray:
+        """Noise curves (n, E) of model ``kind`` from per-row draws (see :mod:`..rng`)."""
+        p = self.noise
+        if kind == "gaussian":
+            return noise_models.gaussian(p["sigma"], draws)
+        if kind == "kde":
+            return noise_models.kde(p["kde_points"], p["kde_chol"], p["kde_clip"], p["kde_scale"], draws)
+        return noise_models.window(self.window_sigma(features, components), p["window_of_epoch"], draws)
