@@ -1,0 +1,535 @@
+"""DARTS / NAS-Bench-301 cells: a normal and a reduction cell, ~10^18 architectures.
+
+Each cell has the input nodes 0 and 1 (the outputs of the two previous cells)
+and the intermediate nodes 2..5. Every intermediate node ``n`` has exactly two
+incoming edges, from two *distinct* earlier nodes (``0 <= input < n``), each
+with one op of :data:`OPS`. The cell output concatenates nodes 2..5.
+
+Accepted representations (``parse(representation, representation_kind=None)``):
+
+- a :class:`Genotype` (or any object with ``normal``/``reduce`` attributes):
+  8 ``(op, input)`` pairs per cell, two per node in node order, as in DARTS;
+  ``*_concat`` must be ``[2, 3, 4, 5]`` (``range(2, 6)``), or one of the values
+  NASLib/NAS-Bench-x11 write (``[2, 3, 4, 5, 6]``, ``[4, 5, 6]``, as in the x11
+  README): NB301 ignores the concat, so it is checked but not stored;
+- its string, ``"Genotype(normal=[('sep_conv_3x3', 0), ...], normal_concat=...)"``
+  (line continuations and ``range(2, 6)`` allowed) - the canonical form;
+- a mapping with keys ``normal``/``reduce`` (and optional concats): the JSON form
+  of a genotype;
+- the NB301 ConfigSpace dict: ``NetworkSelectorDatasetInfo:darts:edge_{cell}_{k}``
+  (an op; ``k`` = 0..13, see :func:`edge_index`) and
+  ``NetworkSelectorDatasetInfo:darts:inputs_node_{cell}_{n}`` (``"i_j"``, i < j,
+  for n = 3, 4, 5; node 2 always reads 0 and 1). YAHPO's spelling with
+  ``_COLON_`` for ``:`` is accepted too; keys of non-architecture
+  hyperparameters (x11's fixed training settings, YAHPO's ``epoch``) are
+  ignored; a ConfigSpace ``Configuration`` is read via ``get_dictionary()``;
+- NASLib's ``compact`` form (also x11's ``BANANAS``): two cells of 8
+  ``(input, op_index)`` pairs, op_index 0-based into :data:`OPS`. (x11's
+  vendored NASLib copy decodes compact with ``OPS[op - 1]``; upstream NASLib,
+  BANANAS and x11's own ``convert_genotype_to_compact`` are 0-based, as here.)
+
+``representation_kind`` names x11's ``representation=`` argument: ``genotype``,
+``configspace``, ``compact``/``BANANAS``, or ``arch_str`` (x11 itself supports
+``arch_str`` only for NB201; here it means the genotype string). ``None`` detects
+the kind from the value.
+
+The canonical form is the Genotype string with each node's two pairs sorted by
+input and concats ``[2, 3, 4, 5]``, so it (and ``arch_id``, its md5) does not
+depend on the order of a node's two inputs.
+
+Example:
+    >>> text = ("Genotype(normal=[('sep_conv_3x3', 1), ('sep_conv_5x5', 0), ('skip_connect', 1),"
+    ...         " ('max_pool_3x3', 2), ('sep_conv_3x3', 0), ('dil_conv_5x5', 1), ('sep_conv_5x5', 2),"
+    ...         " ('dil_conv_5x5', 4)], normal_concat=[2, 3, 4, 5, 6], reduce=[('dil_conv_5x5', 0),"
+    ...         " ('skip_connect', 1), ('avg_pool_3x3', 0), ('sep_conv_5x5', 1), ('avg_pool_3x3', 0),"
+    ...         " ('max_pool_3x3', 2), ('sep_conv_3x3', 1), ('max_pool_3x3', 3)], reduce_concat=[4, 5, 6])")
+    >>> arch = parse(text)
+    >>> arch.normal[:2]
+    (('sep_conv_5x5', 0), ('sep_conv_3x3', 1))
+    >>> parse(to_config(arch)) == parse(to_compact(arch)) == arch
+    True
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import math
+import re
+from collections import namedtuple
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import combinations
+
+import numpy as np
+
+from nbx11_data.errors import InvalidArchitectureError, UnknownNameError
+
+NAME = "darts"
+FINITE = False
+OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
+CELLS = ("normal", "reduce")
+NODES = (2, 3, 4, 5)
+N_PAIRS = 2 * len(NODES)  # (op, input) pairs per cell
+N_EDGES = sum(NODES)  # 14 possible edges per cell in NB301's numbering
+CONCAT = (2, 3, 4, 5)
+# Concats accepted on input: DARTS' range(2, 6) and what NASLib / the x11 README write.
+ALLOWED_CONCATS = frozenset({(2, 3, 4, 5), (2, 3, 4, 5, 6), (4, 5, 6)})
+REPRESENTATION_KINDS = ("genotype", "configspace", "compact", "BANANAS", "arch_str")
+SIZE = (len(OPS) ** N_PAIRS * math.prod(math.comb(n, 2) for n in NODES)) ** 2
+
+Genotype = namedtuple("Genotype", "normal normal_concat reduce reduce_concat")
+
+_OP_INDEX = {op: i for i, op in builtins.enumerate(OPS)}
+# NB301 edge k of a cell: node n's edges start at EDGE_OFFSET[n]; edge = offset + input.
+EDGE_OFFSET = {2: 0, 3: 2, 4: 5, 5: 9}
+# inputs_node_{cell}_{n} choices "i_j", in ConfigSpace order (also YAHPO's code order).
+INPUT_CHOICES = {n: tuple(f"{i}_{j}" for i, j in combinations(range(n), 2)) for n in NODES[1:]}
+_PAIR_INDEX = {n: {tuple(map(int, c.split("_"))): k for k, c in builtins.enumerate(cs)} for n, cs in INPUT_CHOICES.items()}
+
+_CS = "NetworkSelectorDatasetInfo:darts:"
+_ARCH_KEY = re.compile(r"NetworkSelectorDatasetInfo(?::|_COLON_)darts(?::|_COLON_)(?:edge|inputs_node)_")
+
+
+def edge_index(node: int, source: int) -> int:
+    """NB301's number (0..13) of the edge from ``source`` into intermediate ``node``."""
+    return EDGE_OFFSET[node] + source
+
+
+def _key_table() -> dict[str, tuple[str, int, int]]:
+    """Every architecture key (both spellings) -> (kind, cell index, edge number or node)."""
+    table = {}
+    for c, cell in builtins.enumerate(CELLS):
+        names = [(f"edge_{cell}_{k}", ("edge", c, k)) for k in range(N_EDGES)]
+        names += [(f"inputs_node_{cell}_{n}", ("inputs", c, n)) for n in NODES[1:]]
+        for name, value in names:
+            table[_CS + name] = value
+            table[(_CS + name).replace(":", "_COLON_")] = value
+    return table
+
+
+_KEYS = _key_table()
+# Column order of x11's NB301 vector (ConfigSpace's sorted order, architecture part).
+X11_COLUMNS = tuple(
+    [_CS + f"edge_{c}_{k}" for c in CELLS for k in (0, 1)]
+    + [_CS + f"inputs_node_{c}_{n}" for c in CELLS for n in NODES[1:]]
+    + [_CS + f"edge_{c}_{k}" for c in CELLS for k in sorted(range(2, N_EDGES), key=str)]
+)
+# Column order of YAHPO's x_cat (yahpo_gym benchmarks/nb301.py cat_names).
+YAHPO_COLUMNS = tuple(
+    [f"{_CS}edge_{c}_{k}".replace(":", "_COLON_") for c in CELLS for k in range(N_EDGES)]
+    + [f"{_CS}inputs_node_{c}_{n}".replace(":", "_COLON_") for c in CELLS for n in NODES[1:]]
+)
+# YAHPO's integer codes (encoding_v2.json): 0 = '#na#', then the sorted category names from 1.
+YAHPO_OP_CODE = {op: i + 1 for i, op in builtins.enumerate(sorted(OPS))}
+Sized = (Sequence, Mapping, set, frozenset, np.ndarray)  # containers whose len() a message may quote
+
+
+@dataclass(frozen=True)
+class DartsArch:
+    """A DARTS architecture: 8 ``(op, input)`` pairs per cell, node by node, each node's pair sorted by input.
+
+    Build it with :func:`parse`, which puts the pairs in this canonical order.
+    """
+
+    normal: tuple[tuple[str, int], ...]
+    reduce: tuple[tuple[str, int], ...]
+
+    def __str__(self) -> str:
+        return format(self)
+
+    @cached_property
+    def _canonical(self) -> str:
+        cells = [", ".join(f"('{op}', {src})" for op, src in cell) for cell in (self.normal, self.reduce)]
+        return (
+            f"Genotype(normal=[{cells[0]}], normal_concat=[2, 3, 4, 5],"
+            f" reduce=[{cells[1]}], reduce_concat=[2, 3, 4, 5])"
+        )
+
+
+def _fail(message: str) -> InvalidArchitectureError:
+    return InvalidArchitectureError(f"darts: {message}")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+# Valid (op, input) pairs of each of the 8 pair slots of a cell (slot k belongs to node 2 + k // 2).
+_VALID_PAIRS = tuple(frozenset((op, src) for op in OPS for src in range(NODES[k // 2])) for k in range(N_PAIRS))
+
+
+def _cell_ok(cell) -> bool:
+    """Fast check of one cell: 8 (op, int input) tuples, valid, each node's inputs distinct and ascending."""
+    if type(cell) is not tuple or len(cell) != N_PAIRS:
+        return False
+    for k, pair in builtins.enumerate(cell):
+        if not (type(pair) is tuple and len(pair) == 2 and type(pair[0]) is str and type(pair[1]) is int):
+            return False
+        if pair not in _VALID_PAIRS[k]:
+            return False
+    return cell[0][1] < cell[1][1] and cell[2][1] < cell[3][1] and cell[4][1] < cell[5][1] and cell[6][1] < cell[7][1]
+
+
+def validate(arch: DartsArch) -> None:
+    """Raise :class:`InvalidArchitectureError` unless ``arch`` is a valid, canonically ordered cell pair."""
+    if not isinstance(arch, DartsArch):
+        raise _fail(f"expected a DartsArch, got {type(arch).__name__}")
+    if arch.__dict__.get("_valid"):
+        return
+    for name in CELLS:
+        cell = getattr(arch, name)
+        if not _cell_ok(cell):
+            _explain(name, cell)
+    arch.__dict__["_valid"] = True  # fields are immutable: validate once
+
+
+def _explain(name: str, cell) -> None:
+    """Raise the error that says why :func:`_cell_ok` rejected ``cell``."""
+    if not isinstance(cell, tuple) or len(cell) != N_PAIRS:
+        count = len(cell) if isinstance(cell, Sized) else type(cell).__name__
+        raise _fail(f"{name} cell must be a tuple of exactly {N_PAIRS} edges (2 per node 2..5), got {count}")
+    for k, pair in builtins.enumerate(cell):
+        node = NODES[k // 2]
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise _fail(f"{name} cell, node {node}: edge {pair!r} must be an (op, input) pair")
+        op, source = pair
+        if not isinstance(op, str) or op not in _OP_INDEX:
+            raise _fail(f"{name} cell, node {node}: unknown op {op!r}; allowed: {', '.join(OPS)}")
+        if type(source) is not int:
+            raise _fail(f"{name} cell, node {node}: input {source!r} must be an int")
+        if not 0 <= source < node:
+            raise _fail(f"{name} cell, node {node}: input {source} is not an earlier node; allowed: 0..{node - 1}")
+    for k in range(0, N_PAIRS, 2):
+        first, second = cell[k][1], cell[k + 1][1]
+        if first == second:
+            raise _fail(f"{name} cell, node {NODES[k // 2]}: duplicate input {first}; the two inputs must differ")
+        if first > second:
+            raise _fail(f"{name} cell, node {NODES[k // 2]}: pairs not in canonical order; build it with parse()")
+    raise _fail(f"{name} cell {cell!r} is invalid")
+
+
+def _cell_from_pairs(name: str, pairs) -> tuple[tuple[str, int], ...]:
+    """Sort each node's two (op, input) pairs by input; the result is validated by the caller."""
+    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Sized):
+        raise _fail(f"{name} cell must be a list of {N_PAIRS} (op, input) pairs, got {type(pairs).__name__}")
+    if len(pairs) != N_PAIRS:
+        raise _fail(f"{name} cell must have exactly {N_PAIRS} edges (2 per node 2..5), got {len(pairs)}")
+    out = []
+    for k in range(0, N_PAIRS, 2):
+        a, b = pairs[k], pairs[k + 1]
+        if not (type(a) is tuple and type(b) is tuple and len(a) == len(b) == 2 and type(a[1]) is type(b[1]) is int):
+            a, b = (_as_pair(name, NODES[k // 2], p) for p in (a, b))
+        out.extend((a, b) if a[1] <= b[1] else (b, a))
+    return tuple(out)
+
+
+def _as_pair(name: str, node: int, pair) -> tuple[str, int]:
+    """An (op, input) pair from a tuple or list, the input made a plain int."""
+    if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+        raise _fail(f"{name} cell, node {node}: edge {pair!r} must be an (op, input) pair")
+    if not _is_int(pair[1]):
+        raise _fail(f"{name} cell, node {node}: input {pair[1]!r} must be an int")
+    return (pair[0], int(pair[1]))
+
+
+def _build(normal, reduce) -> DartsArch:
+    arch = DartsArch(_cell_from_pairs("normal", normal), _cell_from_pairs("reduce", reduce))
+    validate(arch)
+    return arch
+
+
+def _check_concat(name: str, concat) -> None:
+    if type(concat) is list and tuple(concat) in ALLOWED_CONCATS:
+        return
+    if isinstance(concat, range) or (isinstance(concat, Sized) and not isinstance(concat, (str, bytes, Mapping))):
+        values = list(concat)
+        if all(_is_int(v) for v in values) and tuple(sorted(int(v) for v in values)) in ALLOWED_CONCATS:
+            return
+    raise _fail(f"{name} {concat!r} is not a valid concat; allowed: [2, 3, 4, 5] (range(2, 6)) or NASLib's"
+                " [2, 3, 4, 5, 6] / [4, 5, 6]")
+
+
+def from_genotype(genotype) -> DartsArch:
+    """A :class:`Genotype` (any object or mapping with normal/reduce and optional concats) -> arch."""
+    get = genotype.get if isinstance(genotype, Mapping) else lambda key, default=None: getattr(genotype, key, default)
+    missing = [name for name in CELLS if get(name) is None]
+    if missing:
+        raise _fail(f"a genotype needs the fields normal and reduce; missing {', '.join(missing)}")
+    for name in ("normal_concat", "reduce_concat"):
+        concat = get(name)
+        if concat is not None:
+            _check_concat(name, concat)
+    return _build(get("normal"), get("reduce"))
+
+
+_PAIR_RE = re.compile(r"""\(\s*(['"])(\w+)\1\s*,\s*(\d+)\s*\)""")
+_PAIR_NC = r"""\(\s*(?:'\w+'|"\w+")\s*,\s*\d+\s*\)"""
+_CELL_LIST = rf"\[\s*(?:{_PAIR_NC}\s*,\s*)*(?:{_PAIR_NC})?\s*,?\s*\]"
+_CONCAT = r"\[[\d\s,]*\]|\([\d\s,]*\)|range\(\s*\d+\s*,\s*\d+\s*\)"
+_GENOTYPE_RE = re.compile(
+    rf"Genotype\(\s*normal\s*=\s*({_CELL_LIST})\s*,\s*normal_concat\s*=\s*({_CONCAT})\s*,"
+    rf"\s*reduce\s*=\s*({_CELL_LIST})\s*,\s*reduce_concat\s*=\s*({_CONCAT})\s*,?\s*\)"
+)
+
+
+def _concat_values(text: str):
+    if text in _CONCAT_TEXT:
+        return _CONCAT_TEXT[text]
+    numbers = [int(v) for v in re.findall(r"\d+", text)]
+    return range(*numbers) if text.startswith("range") else numbers
+
+
+_CONCAT_TEXT = {"[2, 3, 4, 5]": [2, 3, 4, 5], "range(2, 6)": range(2, 6), "[2, 3, 4, 5, 6]": [2, 3, 4, 5, 6], "[4, 5, 6]": [4, 5, 6]}
+
+
+def parse_genotype_string(text: str) -> DartsArch:
+    """Parse ``Genotype(normal=[...], normal_concat=..., reduce=[...], reduce_concat=...)``."""
+    match = _GENOTYPE_RE.fullmatch(text.replace("\\\n", " ").strip())
+    if match is None:
+        raise _fail(
+            f"cannot parse {text[:80]!r}: expected a genotype string like \"Genotype(normal=[('sep_conv_3x3', 0),"
+            " ...8 (op, input) pairs], normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5])\""
+        )
+    normal, normal_concat, reduce, reduce_concat = match.groups()
+    _check_concat("normal_concat", _concat_values(normal_concat))
+    _check_concat("reduce_concat", _concat_values(reduce_concat))
+    return _build(*[[(op, int(src)) for _, op, src in _PAIR_RE.findall(cell)] for cell in (normal, reduce)])
+
+
+def from_config(config) -> DartsArch:
+    """The NB301 ConfigSpace dict (``:`` or YAHPO's ``_COLON_`` spelling) -> arch.
+
+    Inactive edges must be absent (or ``None``/``'#na#'``); keys that are not
+    architecture hyperparameters are ignored.
+    """
+    if hasattr(config, "get_dictionary") and not isinstance(config, Mapping):
+        config = config.get_dictionary()
+    edges = [dict(), dict()]
+    inputs = [dict(), dict()]
+    for key, value in config.items():
+        where = _KEYS.get(key) if isinstance(key, str) else None
+        if where is None:
+            if isinstance(key, str) and _ARCH_KEY.match(key):
+                raise _fail(f"unknown architecture hyperparameter {key!r}; edges are numbered 0..{N_EDGES - 1},"
+                            f" inputs_node_* exists for nodes {', '.join(map(str, NODES[1:]))}")
+            continue
+        if value is None or value == "#na#":
+            continue
+        kind, cell, index = where
+        (edges if kind == "edge" else inputs)[cell][index] = (key, value)
+    cells = []
+    for c, name in builtins.enumerate(CELLS):
+        pairs = []
+        for node in NODES:
+            if node == 2:
+                sources = (0, 1)
+            else:
+                key, choice = inputs[c].get(node, (None, None))
+                if choice not in INPUT_CHOICES[node]:
+                    what = "is missing" if key is None else f"is {choice!r}"
+                    raise _fail(f"inputs_node_{name}_{node} {what}; allowed: {', '.join(INPUT_CHOICES[node])}")
+                sources = tuple(int(s) for s in choice.split("_"))
+            for source in sources:
+                key, op = edges[c].pop(edge_index(node, source), (None, None))
+                if key is None:
+                    raise _fail(f"edge_{name}_{edge_index(node, source)} (node {node} <- {source}) is missing")
+                pairs.append((op, source))
+            for k in range(EDGE_OFFSET[node], EDGE_OFFSET[node] + node):
+                if k in edges[c]:
+                    raise _fail(f"edge_{name}_{k} is set but inactive: node {node} reads inputs {sources}")
+        cells.append(pairs)
+    return _build(*cells)
+
+
+def from_compact(compact) -> DartsArch:
+    """NASLib's compact form: two cells of 8 ``(input, op_index)`` pairs (op_index 0-based) -> arch."""
+    if isinstance(compact, (str, bytes)) or not isinstance(compact, Sized) or len(compact) != 2:
+        raise _fail("a compact architecture is (normal, reduce), each 8 (input, op_index) pairs")
+    cells = []
+    for name, cell in zip(CELLS, compact):
+        if isinstance(cell, (str, bytes)) or not isinstance(cell, Sized):
+            raise _fail(f"{name} cell must be a list of {N_PAIRS} (input, op_index) pairs")
+        pairs = []
+        for pair in cell:
+            if not (isinstance(pair, Sized) and len(pair) == 2):
+                raise _fail(f"{name} cell: {pair!r} is not an (input, op_index) pair")
+            source, op = pair
+            if isinstance(op, str) and _is_int(source):  # a genotype-ordered pair (op, input) written the other way
+                raise _fail(f"{name} cell: compact pairs are (input, op_index), got {pair!r}")
+            if not _is_int(op) or not 0 <= op < len(OPS):
+                raise _fail(f"{name} cell: op index {op!r} is outside 0..{len(OPS) - 1} ({', '.join(OPS)})")
+            pairs.append((OPS[op], source))
+        cells.append(pairs)
+    return _build(*cells)
+
+
+def _is_genotype_cells(value) -> bool:
+    """A pair of cells written as (op, input) pairs: [[('sep_conv_3x3', 0), ...], [...]]."""
+    try:
+        return isinstance(value[0][0][0], str)
+    except (TypeError, IndexError, KeyError):
+        return False
+
+
+def parse(representation, representation_kind: str | None = None) -> DartsArch:
+    """Parse any accepted representation (see the module docstring) into a valid :class:`DartsArch`.
+
+    ``representation_kind`` is x11's ``representation=`` name; ``None`` detects it.
+    """
+    if representation_kind is not None:
+        return _parse_kind(representation, representation_kind)
+    if isinstance(representation, DartsArch):
+        if representation.__dict__.get("_valid") or (_cell_ok(representation.normal) and _cell_ok(representation.reduce)):
+            representation.__dict__["_valid"] = True
+            return representation
+        return _build(representation.normal, representation.reduce)  # re-sorts each node's pairs
+    if isinstance(representation, str):
+        return parse_genotype_string(representation)
+    if hasattr(representation, "normal") and hasattr(representation, "reduce"):
+        return from_genotype(representation)
+    if isinstance(representation, Mapping):
+        return from_genotype(representation) if "normal" in representation else from_config(representation)
+    if hasattr(representation, "get_dictionary"):
+        return from_config(representation)
+    if isinstance(representation, Sized) and not isinstance(representation, (bytes, set, frozenset)):
+        if len(representation) == 2 and _is_genotype_cells(representation):
+            return _build(*representation)
+        return from_compact(representation)
+    raise _fail(f"cannot parse a {type(representation).__name__} as an architecture")
+
+
+def _parse_kind(representation, kind: str) -> DartsArch:
+    if kind in ("genotype", "arch_str"):
+        if isinstance(representation, str):
+            return parse_genotype_string(representation)
+        if isinstance(representation, DartsArch):
+            return parse(representation)
+        if isinstance(representation, Mapping) or hasattr(representation, "normal"):
+            return from_genotype(representation)
+        raise _fail(f"representation {kind!r} expects a Genotype or its string, got {type(representation).__name__}")
+    if kind == "configspace":
+        if isinstance(representation, Mapping) or hasattr(representation, "get_dictionary"):
+            return from_config(representation)
+        raise _fail(f"representation 'configspace' expects a dict, got {type(representation).__name__}")
+    if kind in ("compact", "BANANAS"):
+        return from_compact(representation)
+    raise UnknownNameError("darts representation", kind, REPRESENTATION_KINDS)
+
+
+def format(arch) -> str:  # noqa: A001 - the interface's name
+    """The canonical genotype string (pairs of each node sorted by input, concats [2, 3, 4, 5])."""
+    return parse(arch)._canonical
+
+
+def arch_id(arch) -> str:
+    """md5 hex digest of the canonical genotype string."""
+    return hashlib.md5(format(arch).encode()).hexdigest()
+
+
+def to_genotype(arch) -> Genotype:
+    """The DARTS :class:`Genotype` (lists of (op, input) tuples, concats ``[2, 3, 4, 5]``)."""
+    arch = parse(arch)
+    return Genotype(list(arch.normal), list(CONCAT), list(arch.reduce), list(CONCAT))
+
+
+def to_config(arch, colon: str = ":") -> dict[str, str]:
+    """The NB301 ConfigSpace dict (active hyperparameters only); ``colon="_COLON_"`` gives YAHPO's keys."""
+    arch = parse(arch)
+    prefix = _CS.replace(":", colon)
+    config = {}
+    for name, cell in zip(CELLS, (arch.normal, arch.reduce)):
+        for k, node in builtins.enumerate(NODES):
+            (op_a, a), (op_b, b) = cell[2 * k], cell[2 * k + 1]
+            config[f"{prefix}edge_{name}_{edge_index(node, a)}"] = op_a
+            config[f"{prefix}edge_{name}_{edge_index(node, b)}"] = op_b
+            if node > 2:
+                config[f"{prefix}inputs_node_{name}_{node}"] = f"{a}_{b}"
+    return config
+
+
+def to_compact(arch) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """NASLib's compact form: per cell 8 (input, op_index) pairs."""
+    arch = parse(arch)
+    return tuple(tuple((src, _OP_INDEX[op]) for op, src in cell) for cell in (arch.normal, arch.reduce))
+
+
+def _codes(arch: DartsArch):
+    """Per cell: op index of each of the 14 NB301 edges (-1 inactive), and the inputs choice index of nodes 3..5."""
+    out = []
+    for cell in (arch.normal, arch.reduce):
+        ops = [-1] * N_EDGES
+        choices = []
+        for k, node in builtins.enumerate(NODES):
+            (op_a, a), (op_b, b) = cell[2 * k], cell[2 * k + 1]
+            ops[EDGE_OFFSET[node] + a] = _OP_INDEX[op_a]
+            ops[EDGE_OFFSET[node] + b] = _OP_INDEX[op_b]
+            if node > 2:
+                choices.append(_PAIR_INDEX[node][a, b])
+        out.append((ops, choices))
+    return out
+
+
+_LATE_EDGES = sorted(range(2, N_EDGES), key=str)  # ConfigSpace sorts conditional edges by name: 10, 11, ..., 2, ...
+_YAHPO_OP = [YAHPO_OP_CODE[op] for op in OPS] + [0]  # index -1 (inactive) -> 0 ('#na#')
+
+
+def encode(archs) -> np.ndarray:
+    """x11's NB301 feature vector, float32 (n, 34), columns :data:`X11_COLUMNS`.
+
+    NAS-Bench-x11 encodes a DARTS arch as ConfigSpace's ``get_array()`` of the
+    NB301 config with NaN (inactive edge) replaced by -1: categorical values
+    are the index into the choices (:data:`OPS`; ``"i_j"`` in
+    :data:`INPUT_CHOICES` order), in ConfigSpace's sorted column order. Only the
+    34 architecture columns are kept; x11's vector also holds the fixed
+    training hyperparameters, which are constant for every architecture.
+    """
+    rows = []
+    for arch in archs:
+        (n_ops, n_in), (r_ops, r_in) = _codes(parse(arch))
+        rows.append(n_ops[:2] + r_ops[:2] + n_in + r_in + [n_ops[k] for k in _LATE_EDGES] + [r_ops[k] for k in _LATE_EDGES])
+    return np.array(rows, dtype=np.float32).reshape(len(rows), len(X11_COLUMNS))
+
+
+def encode_yahpo(archs) -> np.ndarray:
+    """YAHPO Gym's NB301 ``x_cat`` input, int32 (n, 34), columns :data:`YAHPO_COLUMNS`.
+
+    Codes follow YAHPO's ``encoding_v2.json``: 0 = ``#na#`` (inactive edge),
+    ops 1..7 in alphabetical order (:data:`YAHPO_OP_CODE`), ``inputs_node``
+    choices 1.. in ``"i_j"`` order. The ONNX model's other input, ``x_cont``, is
+    the epoch (float32 [n, 1], 1..98).
+    """
+    rows = []
+    for arch in archs:
+        (n_ops, n_in), (r_ops, r_in) = _codes(parse(arch))
+        rows.append([_YAHPO_OP[o] for o in n_ops + r_ops] + [c + 1 for c in n_in + r_in])
+    return np.array(rows, dtype=np.int32).reshape(len(rows), len(YAHPO_COLUMNS))
+
+
+def sample(n: int, seed: int) -> list[DartsArch]:
+    """``n`` architectures drawn as NB301's random configurations, reproducible from ``seed``.
+
+    Per cell and node: a uniformly random pair of distinct inputs (node 2 always
+    reads 0 and 1), and a uniformly random op on each of its two edges. Draws,
+    from ``numpy.random.Generator(PCG64(seed))``: the input-pair index of nodes
+    3..5 for every (arch, cell), then the 16 op indices of every arch.
+    """
+    rng = np.random.Generator(np.random.PCG64(seed))
+    highs = np.array([len(INPUT_CHOICES[node]) for node in NODES[1:]])
+    pair_index = rng.integers(0, highs, size=(n, 2, len(highs)))
+    op_index = rng.integers(0, len(OPS), size=(n, 2, N_PAIRS))
+    choices = {node: [tuple(map(int, c.split("_"))) for c in INPUT_CHOICES[node]] for node in NODES[1:]}
+    archs = []
+    for i in range(n):
+        cells = []
+        for c in range(2):
+            sources = [(0, 1)] + [choices[node][pair_index[i, c, k]] for k, node in builtins.enumerate(NODES[1:])]
+            ops = op_index[i, c]
+            cells.append(tuple(
+                (OPS[ops[2 * k + j]], sources[k][j]) for k in range(len(NODES)) for j in range(2)
+            ))
+        arch = DartsArch(*cells)
+        validate(arch)
+        archs.append(arch)
+    return archs
