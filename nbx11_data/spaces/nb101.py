@@ -1,0 +1,567 @@
+"""NAS-Bench-101: cells that are DAGs of at most 7 vertices and 9 edges (423,624 unique graphs).
+
+Vertex 0 is ``input``, the last vertex ``output``, every other vertex one of
+:data:`OPS`. Graphs are pruned exactly as NAS-Bench-101's ``ModelSpec`` does
+(vertices not on an input-to-output path are dropped; a graph without such a
+path is invalid), then the vertex-count and edge-count limits apply to the
+pruned graph, as in ``NASBench._check_spec``. Stricter than NAS-Bench-101:
+every op name, even of a pruned vertex, must be known, and entries must be 0/1.
+
+Accepted representations:
+
+- the canonical string (see :func:`format`): adjacency rows, ``|``, op names,
+  e.g. ``"011,001,000|input,conv3x3-bn-relu,output"``,
+- ``(matrix, ops)`` (a ``[matrix, ops]`` list or a JSON string of one too);
+  ``matrix`` a nested sequence or numpy array, ``ops`` op names or NB101
+  hash labels (``-1`` input, ``-2`` output, ``0..2`` = :data:`OPS`), the
+  layout of ``generated_graphs.json``,
+- ``{"matrix": ..., "ops": ...}`` (NB101 ``ModelSpec`` / NASLib spec dicts,
+  or their JSON string),
+- any object with ``.original_matrix``/``.original_ops`` (an NB101
+  ``ModelSpec``) or ``.matrix``/``.ops``,
+- NASLib's flat tuple: ``n*n`` matrix entries then ``n`` indices into
+  ``(input, output, maxpool3x3, conv1x1-bn-relu, conv3x3-bn-relu)``,
+- a 32-hex NAS-Bench-101 module hash (looked up in the enumerated graphs),
+- an :class:`NB101Arch`.
+
+Every architecture is stored in **canonical vertex order**: of all vertex
+orders of the pruned graph that keep the matrix upper-triangular, the one with
+the smallest NB101 edge bitmask, then the smallest op labelling. That is the
+graph NAS-Bench-101's ``generate_graphs.py`` meets first, i.e. the
+``module_adjacency``/``module_operations`` stored in the NB101 dataset. So
+isomorphic graphs parse to equal architectures and the same canonical string.
+
+Example:
+    >>> arch = parse(([[0, 1, 1], [0, 0, 1], [0, 0, 0]], ["input", "maxpool3x3", "output"]))
+    >>> format(arch)
+    '011,001,000|input,maxpool3x3,output'
+    >>> arch_id(arch)  # the NAS-Bench-101 module hash
+    '6f6257bc3b12d87b8736e81cd4b7ed8b'
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterator
+
+import numpy as np
+
+from nbx11_data.errors import InvalidArchitectureError
+
+NAME = "nb101"
+FINITE = True
+INPUT, OUTPUT = "input", "output"
+# NAS-Bench-101's config['available_ops'], in order: their index is the op's hash label.
+OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
+MAX_VERTICES = 7
+MAX_EDGES = 9
+SIZE = 423_624
+# NASLib's op order in its flat spec tuples.
+NASLIB_OPS = (INPUT, OUTPUT, "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
+_LABEL = {op: i for i, op in builtins.enumerate(OPS)}
+_NAME_OF_LABEL = {-1: INPUT, -2: OUTPUT, 0: OPS[0], 1: OPS[1], 2: OPS[2]}
+_HASH_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True, slots=True)
+class NB101Arch:
+    """A pruned NB101 cell in canonical vertex order; build it with :func:`parse`.
+
+    ``matrix`` is the upper-triangular 0/1 adjacency (tuple of row tuples), ``ops``
+    the vertex op names, ``ops[0] == "input"`` and ``ops[-1] == "output"``.
+    """
+
+    matrix: tuple[tuple[int, ...], ...]
+    ops: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return format(self)
+
+    @property
+    def n_vertices(self) -> int:
+        return len(self.ops)
+
+    def numpy(self) -> np.ndarray:
+        """The adjacency matrix as an int8 array."""
+        return np.array(self.matrix, dtype=np.int8)
+
+
+# --- bit layout -------------------------------------------------------------------------------
+# An n-vertex upper-triangular matrix is an int with bit x + y*(y-1)/2 set for each edge x -> y,
+# the layout of NAS-Bench-101's generate_graphs.py; interior labels are a base-3 ``code`` with
+# vertex 1 the most significant digit (the order of its itertools.product over labellings).
+
+
+def _edge_bit(x: int, y: int) -> int:
+    return x + y * (y - 1) // 2
+
+
+@lru_cache(maxsize=None)
+def _edges(n: int) -> tuple[tuple[int, int], ...]:
+    """(x, y) of each bit index for ``n`` vertices."""
+    pairs = sorted(((x, y) for y in range(n) for x in range(y)), key=lambda e: _edge_bit(*e))
+    return tuple(pairs)
+
+
+@lru_cache(maxsize=None)
+def _perms(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(inverse permutations, edge-bit targets) over all orders of the interior vertices.
+
+    ``targets[k, i]`` is the bit index of edge ``i`` after vertex ``v`` moves to ``perm[k][v]``,
+    or -1 when that edge would point backwards (the order is not topological).
+    """
+    perms = np.array([(0, *p, n - 1) for p in itertools.permutations(range(1, n - 1))], dtype=np.int64)
+    perms = perms.reshape(-1, n)
+    inverse = np.argsort(perms, axis=1)
+    edges = _edges(n)
+    targets = np.full((len(perms), len(edges)), -1, dtype=np.int64)
+    for i, (x, y) in builtins.enumerate(edges):
+        px, py = perms[:, x], perms[:, y]
+        ok = px < py
+        targets[ok, i] = px[ok] + py[ok] * (py[ok] - 1) // 2
+    return inverse, targets
+
+
+@lru_cache(maxsize=None)
+def _pow3(n: int) -> np.ndarray:
+    return 3 ** np.arange(n - 3, -1, -1, dtype=np.int64) if n > 2 else np.zeros(0, dtype=np.int64)
+
+
+def _code(labels) -> int:
+    value = 0
+    for label in labels:
+        value = value * 3 + label
+    return value
+
+
+@lru_cache(maxsize=None)
+def _labels_of_code(n: int, code: int) -> tuple[int, ...]:
+    digits = []
+    for _ in range(n - 2):
+        code, digit = divmod(code, 3)
+        digits.append(digit)
+    return tuple(reversed(digits))
+
+
+@lru_cache(maxsize=None)
+def _structure(n: int, bits: int) -> tuple[tuple[tuple[int, ...], ...], tuple, tuple]:
+    """(matrix rows, in-neighbours, out-neighbours) of an n-vertex bitmask."""
+    rows = [[0] * n for _ in range(n)]
+    for i, (x, y) in builtins.enumerate(_edges(n)):
+        if bits >> i & 1:
+            rows[x][y] = 1
+    ins = tuple(tuple(w for w in range(n) if rows[w][v]) for v in range(n))
+    outs = tuple(tuple(w for w in range(n) if rows[v][w]) for v in range(n))
+    return tuple(map(tuple, rows)), ins, outs
+
+
+@lru_cache(maxsize=None)
+def _ops_of_code(n: int, code: int) -> tuple[str, ...]:
+    return (INPUT, *(OPS[d] for d in _labels_of_code(n, code)), OUTPUT)
+
+
+def _arch(n: int, bits: int, code: int) -> NB101Arch:
+    return NB101Arch(_structure(n, bits)[0], _ops_of_code(n, code))
+
+
+def _key(arch: NB101Arch) -> tuple[int, int, int]:
+    """(n, bits, code) of a canonical architecture."""
+    n = len(arch.ops)
+    bits = 0
+    for i, (x, y) in builtins.enumerate(_edges(n)):
+        if arch.matrix[x][y]:
+            bits |= 1 << i
+    return n, bits, _code(_LABEL[op] for op in arch.ops[1:-1])
+
+
+def _canonical(n: int, bits: int, labels: tuple[int, ...]) -> tuple[int, int]:
+    """(bits, code) of the smallest topological vertex order of a pruned graph."""
+    if n <= 3:
+        return bits, _code(labels)
+    inverse, targets = _perms(n)
+    present = [i for i in range(targets.shape[1]) if bits >> i & 1]
+    moved = targets[:, present]
+    valid = (moved >= 0).all(axis=1)
+    new_bits = np.left_shift(1, np.where(moved >= 0, moved, 0)).sum(axis=1)
+    full = np.array((0, *labels, 0), dtype=np.int64)
+    codes = full[inverse[:, 1:-1]] @ _pow3(n)
+    keys = np.where(valid, new_bits * 3 ** (n - 2) + codes, np.iinfo(np.int64).max)
+    best = int(keys.min())
+    return divmod(best, 3 ** (n - 2))
+
+
+# --- parsing and validation -------------------------------------------------------------------
+
+
+def _fail(message: str) -> InvalidArchitectureError:
+    return InvalidArchitectureError(f"nb101: {message}")
+
+
+def _op_name(vertex: int, op) -> str:
+    if isinstance(op, str):
+        return op
+    if isinstance(op, (int, np.integer)) and not isinstance(op, (bool, np.bool_)) and int(op) in _NAME_OF_LABEL:
+        return _NAME_OF_LABEL[int(op)]
+    raise _fail(
+        f"op {op!r} of vertex {vertex} is neither an op name ({INPUT}, {', '.join(OPS)}, {OUTPUT})"
+        " nor an NB101 label (-1 input, -2 output, 0-2)"
+    )
+
+
+def _matrix_rows(matrix) -> list[list[int]]:
+    """A square 0/1 matrix as lists of ints, or an error naming what is wrong."""
+    if isinstance(matrix, np.ndarray):
+        if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+            raise _fail(f"the adjacency matrix must be square, got shape {matrix.shape}")
+        if matrix.dtype.kind not in "biuf":
+            raise _fail(f"the adjacency matrix must hold 0/1 numbers, got dtype {matrix.dtype}")
+        if not np.isin(matrix, (0, 1)).all():
+            raise _fail("the adjacency matrix may only hold 0 and 1")
+        return matrix.astype(np.int64).tolist()
+    if isinstance(matrix, (str, bytes)) or not isinstance(matrix, (list, tuple)):
+        raise _fail(f"the adjacency matrix must be a list of rows or a numpy array, got {type(matrix).__name__}")
+    n = len(matrix)
+    rows = []
+    for r, row in builtins.enumerate(matrix):
+        if isinstance(row, np.ndarray):
+            row = row.tolist()
+        if not isinstance(row, (list, tuple)) or len(row) != n:
+            raise _fail(f"the adjacency matrix must be square ({n}x{n}); row {r} is {row!r}")
+        values = []
+        for c, value in builtins.enumerate(row):
+            if isinstance(value, (bool, np.bool_)):
+                value = int(value)
+            if not isinstance(value, (int, np.integer, float, np.floating)) or value not in (0, 1):
+                raise _fail(f"adjacency entry [{r}][{c}] is {value!r}; entries must be 0 or 1")
+            values.append(int(value))
+        rows.append(values)
+    return rows
+
+
+def _from_matrix_ops(matrix, ops) -> NB101Arch:
+    rows = _matrix_rows(matrix)
+    n = len(rows)
+    if isinstance(ops, (str, bytes)) or not isinstance(ops, (list, tuple, np.ndarray)):
+        raise _fail(f"ops must be a list of op names, got {type(ops).__name__}")
+    names = [_op_name(v, op) for v, op in builtins.enumerate(ops)]
+    if len(names) != n:
+        raise _fail(f"{len(names)} ops for a {n}x{n} matrix; give one op per vertex")
+    if n < 2:
+        raise _fail(f"a cell needs at least the input and output vertices, got {n} vertices")
+    if names[0] != INPUT:
+        raise _fail(f"the first op must be {INPUT!r}, got {names[0]!r}")
+    if names[-1] != OUTPUT:
+        raise _fail(f"the last op must be {OUTPUT!r}, got {names[-1]!r}")
+    for v in range(1, n - 1):
+        if names[v] not in _LABEL:
+            raise _fail(f"vertex {v} has unknown op {names[v]!r}; allowed: {', '.join(OPS)}")
+    _check_upper_triangular(rows)
+    keep = _on_a_path(rows)
+    if keep is None:
+        raise _fail("no path from input to output (the pruned graph is empty)")
+    m = len(keep)
+    if m > MAX_VERTICES:
+        raise _fail(f"{m} vertices after pruning; at most {MAX_VERTICES} are allowed")
+    bits, n_edges = 0, 0
+    for j, y in builtins.enumerate(keep):
+        for i in range(j):
+            if rows[keep[i]][y]:
+                bits |= 1 << _edge_bit(i, j)
+                n_edges += 1
+    if n_edges > MAX_EDGES:
+        raise _fail(f"{n_edges} edges after pruning; at most {MAX_EDGES} are allowed")
+    bits, code = _canonical(m, bits, tuple(_LABEL[names[v]] for v in keep[1:-1]))
+    return _arch(m, bits, code)
+
+
+def _check_upper_triangular(rows: list[list[int]]) -> None:
+    n = len(rows)
+    for x in range(n):
+        for y in range(x + 1):
+            if rows[x][y]:
+                kind = "a self-loop" if x == y else ("a cycle" if _reaches(rows, y, x) else "a backward edge")
+                raise _fail(
+                    f"edge {x}->{y} is {kind}: the matrix must be strictly upper-triangular"
+                    " (an acyclic graph with vertices in topological order)"
+                )
+
+
+def _reaches(rows: list[list[int]], source: int, target: int) -> bool:
+    seen, frontier = {source}, [source]
+    while frontier:
+        v = frontier.pop()
+        for w, edge in builtins.enumerate(rows[v]):
+            if edge and w not in seen:
+                if w == target:
+                    return True
+                seen.add(w)
+                frontier.append(w)
+    return False
+
+
+def _on_a_path(rows: list[list[int]]) -> list[int] | None:
+    """Vertices on some input-to-output path (NB101 ``ModelSpec._prune``), or None when none is."""
+    n = len(rows)
+    forward = [False] * n
+    forward[0] = True
+    for y in range(1, n):
+        forward[y] = any(forward[x] and rows[x][y] for x in range(y))
+    backward = [False] * n
+    backward[n - 1] = True
+    for x in range(n - 2, -1, -1):
+        backward[x] = any(backward[y] and rows[x][y] for y in range(x + 1, n))
+    keep = [v for v in range(n) if forward[v] and backward[v]]
+    return keep if len(keep) >= 2 and keep[0] == 0 and keep[-1] == n - 1 else None
+
+
+def _parse_canonical_string(text: str) -> NB101Arch:
+    matrix_part, sep, ops_part = text.partition("|")
+    rows = matrix_part.split(",")
+    if not sep or any(not row or row.strip("01") for row in rows):
+        raise _fail(
+            f"cannot parse {text!r}; expected adjacency rows of 0/1 digits, '|', op names,"
+            " like '011,001,000|input,conv3x3-bn-relu,output', or JSON [matrix, ops]"
+        )
+    return _from_matrix_ops([[int(c) for c in row] for row in rows], ops_part.split(","))
+
+
+def _from_naslib_tuple(values) -> NB101Arch:
+    n = int(round((-1 + (1 + 4 * len(values)) ** 0.5) / 2))
+    if n * (n + 1) != len(values) or n < 2:
+        raise _fail(f"a flat NASLib spec has n*n + n entries, got {len(values)}")
+    ops = []
+    for v, index in builtins.enumerate(values[n * n :]):
+        if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)) or not 0 <= index < 5:
+            raise _fail(f"op index {index!r} of vertex {v} is outside 0..4 ({', '.join(NASLIB_OPS)})")
+        ops.append(NASLIB_OPS[index])
+    matrix = [list(values[r * n : (r + 1) * n]) for r in range(n)]
+    return _from_matrix_ops(matrix, ops)
+
+
+def parse(representation) -> NB101Arch:
+    """Parse any accepted representation (see the module docstring) into a canonical :class:`NB101Arch`."""
+    if isinstance(representation, NB101Arch):
+        return _from_matrix_ops(representation.matrix, representation.ops)
+    if isinstance(representation, str):
+        text = representation.strip()
+        if text[:1] in ("[", "{"):
+            try:
+                decoded = json.loads(text)
+            except json.JSONDecodeError as err:
+                raise _fail(f"invalid JSON {text[:60]!r}: {err.msg}") from None
+            return parse(decoded)
+        if _HASH_RE.match(text):
+            return from_hash(text)
+        return _parse_canonical_string(text)
+    if isinstance(representation, dict):
+        if "matrix" not in representation or "ops" not in representation:
+            raise _fail(f"a spec dict needs 'matrix' and 'ops', got keys {sorted(map(str, representation))}")
+        return _from_matrix_ops(representation["matrix"], representation["ops"])
+    if isinstance(representation, (list, tuple)):
+        if len(representation) == 2 and not isinstance(representation[0], (int, np.integer)):
+            return _from_matrix_ops(*representation)
+        if all(isinstance(v, (int, np.integer)) for v in representation):
+            return _from_naslib_tuple(representation)
+        raise _fail("expected (matrix, ops) or a flat NASLib tuple of ints")
+    for matrix_attr, ops_attr in (("original_matrix", "original_ops"), ("matrix", "ops")):
+        if hasattr(representation, matrix_attr) and hasattr(representation, ops_attr):
+            return _from_matrix_ops(getattr(representation, matrix_attr), getattr(representation, ops_attr))
+    raise _fail(f"cannot parse a {type(representation).__name__} as an architecture")
+
+
+def validate(arch) -> None:
+    """Raise :class:`InvalidArchitectureError` unless ``arch`` is a valid NB101 cell (any representation)."""
+    parse(arch)
+
+
+def format(arch) -> str:  # noqa: A001 - the interface's name
+    """The canonical string: adjacency rows joined by ',', then '|', then the op names joined by ','."""
+    arch = arch if type(arch) is NB101Arch else parse(arch)
+    rows = ",".join("".join("1" if e else "0" for e in row) for row in arch.matrix)
+    return f"{rows}|{','.join(arch.ops)}"
+
+
+# --- the NAS-Bench-101 module hash --------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def _initial_hash(out_degree: int, in_degree: int, label: int) -> str:
+    return hashlib.md5(str((out_degree, in_degree, label)).encode("utf-8")).hexdigest()
+
+
+def _module_hash(n: int, bits: int, labels: tuple[int, ...]) -> str:
+    """NAS-Bench-101's ``graph_util.hash_module`` (Weisfeiler-Lehman-style md5 refinement)."""
+    _, ins, outs = _structure(n, bits)
+    full = (-1, *labels, -2)
+    hashes = [_initial_hash(len(outs[v]), len(ins[v]), full[v]) for v in range(n)]
+    neighbours = tuple(zip(range(n), ins, outs))
+    md5 = hashlib.md5
+    for _ in range(n):
+        hashes = [
+            md5(
+                (
+                    "".join(sorted([hashes[w] for w in in_v]))
+                    + "|"
+                    + "".join(sorted([hashes[w] for w in out_v]))
+                    + "|"
+                    + hashes[v]
+                ).encode("utf-8")
+            ).hexdigest()
+            for v, in_v, out_v in neighbours
+        ]
+    return md5(str(sorted(hashes)).encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1 << 16)
+def _hash_of_key(n: int, bits: int, code: int) -> str:
+    return _module_hash(n, bits, _labels_of_code(n, code))
+
+
+def arch_id(arch) -> str:
+    """The NAS-Bench-101 module hash (32 hex digits), as in the NB101 dataset's keys."""
+    arch = arch if type(arch) is NB101Arch else parse(arch)
+    return _hash_of_key(*_key(arch))
+
+
+# --- enumeration ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def _graphs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(bits, codes) of every unique valid n-vertex graph, in NB101 generation order.
+
+    Unlabelled structures are deduplicated first (keep a bitmask only if no topological vertex
+    order gives a smaller one), then a labelling is kept only if no automorphism of the structure
+    maps it to a smaller code. The result is the first graph of each isomorphism class that
+    NAS-Bench-101's ``generate_graphs.py`` meets.
+    """
+    edges = _edges(n)
+    masks = np.arange(1 << len(edges), dtype=np.int64)
+    n_edges = np.zeros(len(masks), dtype=np.int64)
+    has_out = np.zeros((n, len(masks)), dtype=bool)
+    has_in = np.zeros((n, len(masks)), dtype=bool)
+    for i, (x, y) in builtins.enumerate(edges):
+        bit = (masks >> i & 1).astype(bool)
+        n_edges += bit
+        has_out[x] |= bit
+        has_in[y] |= bit
+    full_dag = has_out[:-1].all(axis=0) & has_in[1:].all(axis=0) & (n_edges <= MAX_EDGES)
+    masks = masks[full_dag]
+    inverse, targets = _perms(n)
+    moved = np.zeros((len(masks), len(targets)), dtype=np.int64)
+    valid = np.ones((len(masks), len(targets)), dtype=bool)
+    for i in range(len(edges)):
+        bit = (masks >> i & 1).astype(bool)[:, None]
+        valid &= ~(bit & (targets[:, i] < 0))
+        moved |= np.where(bit & (targets[:, i] >= 0), 1 << np.maximum(targets[:, i], 0), 0)
+    moved = np.where(valid, moved, np.iinfo(np.int64).max)
+    canonical = moved.min(axis=1) == masks
+    codes = np.arange(3 ** (n - 2), dtype=np.int64)
+    digits = (codes[:, None] // _pow3(n)) % 3
+    out_bits, out_codes = [], []
+    for mask, row in zip(masks[canonical], moved[canonical]):
+        automorphisms = inverse[row == mask][:, 1:-1] - 1
+        permuted = digits[:, automorphisms] @ _pow3(n) if n > 2 else np.zeros((1, 1), dtype=np.int64)
+        kept = codes[(permuted >= codes[:, None]).all(axis=1)]
+        out_bits.append(np.full(len(kept), mask, dtype=np.int64))
+        out_codes.append(kept)
+    return np.concatenate(out_bits), np.concatenate(out_codes)
+
+
+def _check_max_vertices(max_vertices: int) -> None:
+    if isinstance(max_vertices, bool) or not isinstance(max_vertices, int) or not 2 <= max_vertices <= MAX_VERTICES:
+        raise _fail(f"max_vertices must be an int in 2..{MAX_VERTICES}, got {max_vertices!r}")
+
+
+def enumerate(max_vertices: int = MAX_VERTICES) -> Iterator[NB101Arch]:  # noqa: A001 - the interface's name
+    """Every unique valid graph with at most ``max_vertices`` vertices, once, in NB101 generation order.
+
+    Example:
+        >>> sum(1 for _ in enumerate(max_vertices=4))
+        91
+    """
+    _check_max_vertices(max_vertices)
+    for n in range(2, max_vertices + 1):
+        bits, codes = _graphs(n)
+        for b, c in zip(bits.tolist(), codes.tolist()):
+            yield _arch(n, b, c)
+
+
+@lru_cache(maxsize=None)
+def hash_table(max_vertices: int = MAX_VERTICES) -> dict[str, NB101Arch]:
+    """NAS-Bench-101 module hash -> architecture, for every graph with at most ``max_vertices`` vertices.
+
+    Example:
+        >>> len(hash_table(5))
+        2532
+    """
+    _check_max_vertices(max_vertices)
+    table = dict(hash_table(max_vertices - 1)) if max_vertices > 2 else {}
+    bits, codes = _graphs(max_vertices)
+    for b, c in zip(bits.tolist(), codes.tolist()):
+        table[_module_hash(max_vertices, b, _labels_of_code(max_vertices, c))] = _arch(max_vertices, b, c)
+    return table
+
+
+def from_hash(module_hash: str, max_vertices: int = MAX_VERTICES) -> NB101Arch:
+    """The architecture whose NAS-Bench-101 module hash is ``module_hash``.
+
+    Small graphs are searched first; a hash of a 7-vertex graph builds the full table once.
+    """
+    _check_max_vertices(max_vertices)
+    for n in range(2, max_vertices + 1):
+        arch = hash_table(n).get(module_hash)
+        if arch is not None:
+            return arch
+    raise _fail(f"{module_hash!r} is not the module hash of any NB101 graph with at most {max_vertices} vertices")
+
+
+# --- encoding and sampling -----------------------------------------------------------------------
+
+# NAS-Bench-x11's NB111 "adj" encoding gives each op one number.
+_X11_OP_VALUE = {"conv1x1-bn-relu": 0.0, "conv3x3-bn-relu": 0.5, "maxpool3x3": 1.0}
+_UPPER = [(x, y) for x in range(MAX_VERTICES - 1) for y in range(x + 1, MAX_VERTICES)]
+
+
+def encode(archs) -> np.ndarray:
+    """NAS-Bench-x11's NB111 ``adj`` encoding, shape (n, 26) float32.
+
+    The canonical graph is padded to 7 vertices as x11's ``convert_to_cell`` does (the output
+    moves to vertex 6, empty slots get ``conv3x3-bn-relu`` and no edges); features are the 21
+    upper-triangular entries (row-major) then one number per interior op: conv1x1 0, conv3x3 0.5,
+    maxpool 1. (x11 appends 4 learning-curve features from data; that is the surrogate's job.)
+    """
+    out = np.zeros((len(archs), len(_UPPER) + MAX_VERTICES - 2), dtype=np.float32)
+    for row, arch in zip(out, archs):
+        arch = arch if type(arch) is NB101Arch else parse(arch)
+        n = len(arch.ops)
+        slot = list(range(n - 1)) + [MAX_VERTICES - 1]
+        padded = [[0] * MAX_VERTICES for _ in range(MAX_VERTICES)]
+        for x in range(n):
+            for y in range(n):
+                if arch.matrix[x][y]:
+                    padded[slot[x]][slot[y]] = 1
+        row[: len(_UPPER)] = [padded[x][y] for x, y in _UPPER]
+        ops = list(arch.ops[1:-1]) + [OPS[0]] * (MAX_VERTICES - n)
+        row[len(_UPPER) :] = [_X11_OP_VALUE[op] for op in ops]
+    return out
+
+
+@lru_cache(maxsize=None)
+def _all_keys(max_vertices: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    parts = [(np.full(len(_graphs(n)[0]), n), *_graphs(n)) for n in range(2, max_vertices + 1)]
+    return tuple(np.concatenate(p) for p in zip(*parts))
+
+
+def sample(n: int, seed: int, max_vertices: int = MAX_VERTICES) -> list[NB101Arch]:
+    """``n`` graphs drawn uniformly (with replacement) from the unique graphs, reproducible from ``seed``."""
+    _check_max_vertices(max_vertices)
+    sizes, bits, codes = _all_keys(max_vertices)
+    picks = np.random.Generator(np.random.PCG64(seed)).integers(0, len(bits), size=n)
+    return [_arch(int(sizes[i]), int(bits[i]), int(codes[i])) for i in picks]
