@@ -20,6 +20,8 @@ from nbx11_data.errors import NBX11Error
 COMMANDS = {
     "demo": ("demo", "run the main job end to end on the built-in default tables"),
     "arch": ("arch", "print the canonical form, arch_id and validity of architectures"),
+    "download": ("download", "fetch a benchmark (or some datasets of it) into the local cache, verified"),
+    "publish": ("publish", "lay out a benchmark as a static mirror for `nbx11 download`"),
 }
 
 

@@ -49,3 +49,7 @@ class CorruptFileError(NBX11Error, OSError):
 
 class MissingDependencyError(NBX11Error, ImportError):
     """An optional dependency is needed; the message says which extra to install."""
+
+
+class DownloadError(NBX11Error, ConnectionError):
+    """A mirror could not be reached or answered wrongly (and no verified cached copy could stand in)."""
