@@ -1,0 +1,158 @@
+"""The objective NAS optimizers search: a pool of architectures with full learning curves, and a clock.
+
+:class:`CurvePool` holds, for ``n`` architectures, validation and test accuracy curves (percent) and the
+runtime of every epoch (seconds) on one epoch axis, plus the encoding the search space gives them.
+Optimizers address architectures by their row in the pool and move between rows with
+:meth:`CurvePool.sample`, :meth:`~CurvePool.mutate` and :meth:`~CurvePool.neighbours` (the pool members
+at the smallest Hamming distance in the encoding: one changed op in an enumerated space).
+
+:class:`Trial` is one search run's simulated clock: :meth:`Trial.train` charges the runtime of each
+epoch trained (continuing from an earlier fidelity charges only the new epochs unless ``restart``; repeating a
+training charges it again, as in the paper's code), refuses
+any training that would overrun the budget by raising :class:`BudgetExhausted`, and records the incumbent
+(the best validation accuracy among architectures trained to full fidelity) over simulated time.
+
+Example:
+    >>> import numpy as np
+    >>> epochs = np.arange(1, 11)
+    >>> val = np.array([80 - 40 * np.exp(-epochs / 3), 90 - 50 * np.exp(-epochs / 3)])
+    >>> pool = CurvePool(["a", "b"], np.eye(2, dtype=np.float32), val, val - 1, np.full((2, 10), 5.0))
+    >>> trial = Trial(pool, budget=150.0, seed=0)
+    >>> round(float(trial.train(1, 10)[-1]), 2)
+    88.22
+    >>> trial.elapsed, trial.incumbent
+    (50.0, 1)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nbx11_data.errors import NBX11Error
+
+
+class BudgetExhausted(NBX11Error):
+    """Training further would exceed the trial's simulated time budget."""
+
+
+class CurvePool:
+    """Architectures (rows) with validation/test curves (n, E) in percent and epoch runtimes (n, E) in s."""
+
+    def __init__(self, archs, encodings, val, test, epoch_seconds, name: str = "pool",
+                 arch_features=None) -> None:
+        self.archs = list(archs)
+        self.encodings = np.asarray(encodings)
+        self.val = np.asarray(val, dtype=np.float64)
+        self.test = np.asarray(test, dtype=np.float64)
+        self.epoch_seconds = np.asarray(epoch_seconds, dtype=np.float64)
+        self.name = name
+        self.arch_features = None if arch_features is None else np.asarray(arch_features, np.float64)
+        n = len(self.archs)
+        if n < 2:
+            raise NBX11Error(f"{name}: a pool needs at least 2 architectures, got {n}")
+        shapes = {self.val.shape, self.test.shape, self.epoch_seconds.shape}
+        if len(shapes) != 1 or self.val.ndim != 2 or self.val.shape[0] != n or len(self.encodings) != n:
+            raise NBX11Error(
+                f"{name}: val, test and epoch_seconds must all be (n_archs={n}, epochs) and encodings have"
+                f" n rows; got {self.val.shape}, {self.test.shape}, {self.epoch_seconds.shape},"
+                f" {self.encodings.shape}"
+            )
+        if not (np.all(np.isfinite(self.val)) and np.all(np.isfinite(self.test))):
+            raise NBX11Error(f"{name}: curves must be complete (no NaN) on the epoch axis")
+        if not np.all(self.epoch_seconds > 0):
+            raise NBX11Error(f"{name}: every epoch must have a positive runtime")
+        self.epochs = self.val.shape[1]
+        self.best_val = float(self.val[:, -1].max())
+        self.best_test = float(self.test[:, -1].max())
+        self.best_index = int(np.argmax(self.val[:, -1]))
+        self._codes = _categorical_codes(self.encodings)
+        self._neighbours: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.archs)
+
+    @property
+    def codes(self) -> np.ndarray:
+        """The encoding as integer category codes per column (n, d), e.g. for BOHB's KDE."""
+        return self._codes
+
+    def sample(self, rng: np.random.Generator) -> int:
+        """A uniformly random row."""
+        return int(rng.integers(len(self)))
+
+    def neighbours(self, index: int) -> np.ndarray:
+        """Rows at the smallest positive Hamming distance from ``index`` in the encoding (sorted)."""
+        if index not in self._neighbours:
+            distance = np.count_nonzero(self._codes != self._codes[index], axis=1)
+            distance[index] = np.iinfo(distance.dtype).max
+            self._neighbours[index] = np.flatnonzero(distance == distance.min())
+        return self._neighbours[index]
+
+    def mutate(self, index: int, rng: np.random.Generator) -> int:
+        """A random neighbour of ``index``."""
+        candidates = self.neighbours(index)
+        return int(candidates[rng.integers(len(candidates))])
+
+    def nearest(self, codes: np.ndarray) -> int:
+        """The row whose category codes are nearest (Hamming) to ``codes``; ties go to the lowest row."""
+        return int(np.argmin(np.count_nonzero(self._codes != codes, axis=1)))
+
+
+def _categorical_codes(encodings: np.ndarray) -> np.ndarray:
+    """Each encoding column's values replaced by their rank among that column's distinct values."""
+    columns = [np.unique(column, return_inverse=True)[1] for column in np.asarray(encodings).T]
+    return np.column_stack(columns).astype(np.int32) if columns else np.zeros((len(encodings), 0), np.int32)
+
+
+class Trial:
+    """One search run: a simulated clock over ``pool`` with a hard ``budget`` (seconds) and its RNG."""
+
+    def __init__(self, pool: CurvePool, budget: float, seed) -> None:
+        if not budget > 0:
+            raise NBX11Error(f"the simulated budget must be positive, got {budget}")
+        self.pool = pool
+        self.budget = float(budget)
+        self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+        self.elapsed = 0.0
+        self.trained = np.zeros(len(pool), dtype=np.int64)
+        self.incumbent: int | None = None
+        self.trajectory: list[tuple[float, int]] = []  # (simulated time, incumbent row) at each change
+        self.n_trainings = 0
+
+    def cost(self, index: int, epochs: int, restart: bool = False) -> float:
+        """Seconds that :meth:`train` would charge: only the new epochs when continuing a shorter training;
+        from scratch when ``restart`` or when the row is already trained that far (a repeat is a new run)."""
+        done = int(self.trained[index])
+        start = done if not restart and done < epochs else 0
+        return float(self.pool.epoch_seconds[index, start:epochs].sum())
+
+    def train(self, index: int, epochs: int, restart: bool = False) -> np.ndarray:
+        """Train row ``index`` to ``epochs``; return its validation curve for epochs 1..``epochs``."""
+        if not 1 <= epochs <= self.pool.epochs:
+            raise NBX11Error(f"epochs must be in 1..{self.pool.epochs}, got {epochs}")
+        charge = self.cost(index, epochs, restart)
+        if self.elapsed + charge > self.budget:
+            raise BudgetExhausted(f"training row {index} to {epochs} epochs needs {charge:.0f} s more than left")
+        self.elapsed += charge
+        self.trained[index] = max(self.trained[index], epochs)
+        self.n_trainings += 1
+        if epochs == self.pool.epochs:
+            best = self.incumbent
+            if best is None or self.pool.val[index, -1] > self.pool.val[best, -1]:
+                self.incumbent = index
+                self.trajectory.append((self.elapsed, index))
+        return self.pool.val[index, :epochs]
+
+    def results(self) -> dict[str, np.ndarray]:
+        """The incumbent trajectory: time, row, val/test accuracy and regret (percentage points)."""
+        rows = np.array([row for _, row in self.trajectory], dtype=np.int64)
+        val = self.pool.val[rows, -1] if len(rows) else np.empty(0)
+        test = self.pool.test[rows, -1] if len(rows) else np.empty(0)
+        return {
+            "time": np.array([t for t, _ in self.trajectory], dtype=np.float64),
+            "row": rows,
+            "val_acc": val,
+            "test_acc": test,
+            "val_regret": self.pool.best_val - val,
+            "test_regret": self.pool.best_test - test,
+        }
