@@ -241,12 +241,9 @@ def _build(normal, reduce) -> DartsArch:
 
 
 def _check_concat(name: str, concat) -> None:
-    if type(concat) is list and tuple(concat) in ALLOWED_CONCATS:
+    values = list(concat) if isinstance(concat, (list, tuple, range)) else None
+    if values is not None and all(_is_int(v) for v in values) and tuple(sorted(map(int, values))) in ALLOWED_CONCATS:
         return
-    if isinstance(concat, range) or (isinstance(concat, Sized) and not isinstance(concat, (str, bytes, Mapping))):
-        values = list(concat)
-        if all(_is_int(v) for v in values) and tuple(sorted(int(v) for v in values)) in ALLOWED_CONCATS:
-            return
     raise _fail(f"{name} {concat!r} is not a valid concat; allowed: [2, 3, 4, 5] (range(2, 6)) or NASLib's"
                 " [2, 3, 4, 5, 6] / [4, 5, 6]")
 
@@ -306,6 +303,8 @@ def from_config(config) -> DartsArch:
     """
     if hasattr(config, "get_dictionary") and not isinstance(config, Mapping):
         config = config.get_dictionary()
+    if not isinstance(config, Mapping):
+        raise _fail(f"a configspace representation must be a dict, got {type(config).__name__}")
     edges = [dict(), dict()]
     inputs = [dict(), dict()]
     for key, value in config.items():
@@ -315,7 +314,7 @@ def from_config(config) -> DartsArch:
                 raise _fail(f"unknown architecture hyperparameter {key!r}; edges are numbered 0..{N_EDGES - 1},"
                             f" inputs_node_* exists for nodes {', '.join(map(str, NODES[1:]))}")
             continue
-        if value is None or value == "#na#":
+        if value is None or (isinstance(value, str) and value == "#na#"):
             continue
         kind, cell, index = where
         (edges if kind == "edge" else inputs)[cell][index] = (key, value)
@@ -356,9 +355,9 @@ def from_compact(compact) -> DartsArch:
             if not (isinstance(pair, Sized) and len(pair) == 2):
                 raise _fail(f"{name} cell: {pair!r} is not an (input, op_index) pair")
             source, op = pair
-            if isinstance(op, str) and _is_int(source):  # a genotype-ordered pair (op, input) written the other way
-                raise _fail(f"{name} cell: compact pairs are (input, op_index), got {pair!r}")
-            if not _is_int(op) or not 0 <= op < len(OPS):
+            if not _is_int(op):
+                raise _fail(f"{name} cell: op index {op!r} must be an int; compact pairs are (input, op_index)")
+            if not 0 <= op < len(OPS):
                 raise _fail(f"{name} cell: op index {op!r} is outside 0..{len(OPS) - 1} ({', '.join(OPS)})")
             pairs.append((OPS[op], source))
         cells.append(pairs)
