@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 
 from nbx11_data import __version__, manifest as manifest_io
 from nbx11_data.io import atomic_write_bytes, atomic_write_text, sha256_file
-from nbx11_data.table_format import SCHEMA_VERSION, describe_schema, schema_info
+from nbx11_data.table_format import SCHEMA_VERSION, describe_schema, schema_info, with_finals
 
 MAX_SHARD_BYTES = 64 * 1024 * 1024
 ROW_GROUP_ROWS = 16384
@@ -76,9 +76,12 @@ def split_to_fit(table: pa.Table, max_bytes: int) -> list[tuple[pa.Table, bytes]
 
 def write_partition(folder: Path, dataset: str, rows: pa.Table | Iterable[pa.RecordBatch], schema: pa.Schema,
                     max_shard_bytes: int = MAX_SHARD_BYTES) -> list[dict]:
-    """Write one ``dataset=`` partition; return its manifest shard entries. Stale shards there are removed."""
+    """Write one ``dataset=`` partition (``<curve>_final`` columns are computed); return its shard entries.
+
+    Stale shards in the partition folder are removed.
+    """
     table = rows if isinstance(rows, pa.Table) else pa.Table.from_batches(list(rows), schema=schema)
-    table = table.select(schema.names).cast(schema).combine_chunks()
+    table = with_finals(table, schema).select(schema.names).cast(schema).combine_chunks()
     directory = f"{PARTITION_KEY}={dataset}"
     encoded = split_to_fit(table, max_shard_bytes)
     entries = []

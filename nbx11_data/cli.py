@@ -20,6 +20,12 @@ from nbx11_data.errors import NBX11Error
 COMMANDS = {
     "demo": ("demo", "run the main job end to end on the built-in default tables"),
     "arch": ("arch", "print the canonical form, arch_id and validity of architectures"),
+    "build": ("build", "build a benchmark table folder from its original sources"),
+    "list": ("list", "list the benchmarks under the tables root"),
+    "info": ("info", "describe a benchmark: datasets, metrics, budgets, seeds, rows, provenance"),
+    "query": ("query", "look up curves of architectures in a benchmark"),
+    "sql": ("sql", "run SQL over a benchmark's views curves, curves_long, final"),
+    "verify": ("verify", "check a benchmark's shards against its manifest (hash, rows, schema)"),
     "download": ("download", "fetch a benchmark (or some datasets of it) into the local cache, verified"),
     "publish": ("publish", "lay out a benchmark as a static mirror for `nbx11 download`"),
 }

@@ -2,7 +2,10 @@
 
 A benchmark table has one row per (architecture, seed, budget). Curve
 columns are ``fixed_size_list<float32>[E]`` aligned to the benchmark's epoch
-axis (NaN = not measured); cost columns are float64 scalars. Every column's
+axis (NaN = not measured); each curve ``m`` has a derived float32 column
+``m_final`` (its last non-NaN value, NULL if none; filled by :func:`with_finals`)
+so that analytics over final values need not decode curves; cost columns are
+float64, NULL where unknown. Every column's
 unit, direction and description travel in the Arrow field metadata and, as
 JSON under the key ``nbx11``, in the Parquet key-value metadata. See
 ``tables/FORMAT.md``.
@@ -31,7 +34,8 @@ from nbx11_data.errors import CorruptFileError, UnknownNameError
 
 SCHEMA_VERSION = 1
 METADATA_KEY = b"nbx11"
-KINDS = ("identity", "curve", "cost")
+KINDS = ("identity", "curve", "final", "cost")
+FINAL_SUFFIX = "_final"
 DIRECTIONS = ("max", "min", None)
 _CANONICAL_NAN = np.uint32(0x7FC00000)
 _CANONICAL_NAN64 = np.uint64(0x7FF8000000000000)
@@ -71,7 +75,7 @@ def curve_type(epochs: int) -> pa.DataType:
 
 
 def build_schema(curves: list[Column], costs: list[Column], epochs: int, extra: dict | None = None) -> pa.Schema:
-    """The Arrow schema of a benchmark: identity, then ``curves``, then ``costs``.
+    """The Arrow schema of a benchmark: identity, then ``curves``, their ``<curve>_final`` columns, then ``costs``.
 
     ``extra`` (JSON-able) is stored beside the column metadata under the ``nbx11`` key.
     """
@@ -82,6 +86,10 @@ def build_schema(curves: list[Column], costs: list[Column], epochs: int, extra: 
         if column.kind != "curve":
             raise ValueError(f"column {column.name!r} is passed as a curve but has kind {column.kind!r}")
         fields.append((column, curve_type(epochs), False))
+    for column in curves:
+        final = Column(column.name + FINAL_SUFFIX, "final", column.unit, column.direction,
+                       f"last non-NaN value of {column.name} (NULL if none)")
+        fields.append((final, pa.float32(), True))
     for column in costs:
         if column.kind != "cost":
             raise ValueError(f"column {column.name!r} is passed as a cost but has kind {column.kind!r}")
@@ -96,6 +104,29 @@ def build_schema(curves: list[Column], costs: list[Column], epochs: int, extra: 
         described.append(asdict(column))
     info = {"schema_version": SCHEMA_VERSION, "epochs": epochs, "columns": described, **(extra or {})}
     return pa.schema(arrow_fields, metadata={METADATA_KEY: json.dumps(info, sort_keys=True).encode()})
+
+
+def with_finals(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with every ``<curve>_final`` column of ``schema`` (re)computed from its curve."""
+    for field in schema:
+        if field.name.endswith(FINAL_SUFFIX) and field.name[: -len(FINAL_SUFFIX)] in table.column_names:
+            curves = table.column(field.name[: -len(FINAL_SUFFIX)]).combine_chunks()
+            values = final_values(curves.flatten().to_numpy(zero_copy_only=False).reshape(len(curves), -1))
+            array = pa.array(values, pa.float32(), from_pandas=True)  # NaN -> NULL: SQL aggregates skip it
+            if field.name in table.column_names:
+                table = table.set_column(table.column_names.index(field.name), field.name, array)
+            else:
+                table = table.append_column(field.name, array)
+    return table
+
+
+def final_values(curves: np.ndarray) -> np.ndarray:
+    """Last non-NaN value of each row of ``curves`` (n, E); NaN where a row has none."""
+    measured = ~np.isnan(curves)
+    last = curves.shape[1] - 1 - np.argmax(measured[:, ::-1], axis=1)
+    out = curves[np.arange(len(curves)), last].astype(np.float32)
+    out[~measured.any(axis=1)] = np.nan
+    return out
 
 
 def schema_info(schema: pa.Schema) -> dict:
