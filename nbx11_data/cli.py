@@ -20,6 +20,7 @@ from nbx11_data.errors import NBX11Error
 COMMANDS = {
     "demo": ("demo", "run the main job end to end on the built-in default tables"),
     "arch": ("arch", "print the canonical form, arch_id and validity of architectures"),
+    "train": ("train", "train a surrogate checkpoint from a recipe and its source data"),
     "build": ("build", "build a benchmark table folder from its original sources"),
     "list": ("list", "list the benchmarks under the tables root"),
     "info": ("info", "describe a benchmark: datasets, metrics, budgets, seeds, rows, provenance"),
