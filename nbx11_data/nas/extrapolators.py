@@ -90,7 +90,7 @@ def _ilog2(x, c, a):
 
 
 _INF = np.inf
-_MAX_NFEV = 60  # per start; enough for a 1e-3 fit of these smooth curves, and keeps a fit in milliseconds
+_MAX_NFEV = 100  # per start (MINPACK counts Jacobian evaluations too); keeps a fit to milliseconds
 # The formulas and default starts of Domhan et al.'s pylearningcurvepredictor (curvefunctions.py);
 # bounds keep each family well defined (positive bases of real powers, positive logarithm arguments).
 FAMILIES: dict[str, Family] = {
@@ -133,19 +133,24 @@ def fit_family(name: str, y: np.ndarray, x: np.ndarray | None = None) -> np.ndar
         start = np.clip(start, np.nextafter(lower, upper) + 1e-9, np.nextafter(upper, lower) - 1e-9)
 
         def residual(p):
+            # MINPACK's Levenberg-Marquardt is unbounded: evaluate at the nearest point inside the box
+            # and add the distance outside it as extra residuals, which pulls the solution back inside.
+            inside = np.clip(p, lower, upper)
             with np.errstate(all="ignore"):
-                r = family.fn(x, *p) - y
-            return np.where(np.isfinite(r), r, 1e3)
+                r = family.fn(x, *inside) - y
+            return np.concatenate([np.where(np.isfinite(r), r, 1e3), 10.0 * (p - inside)])
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                result = least_squares(residual, start, bounds=(lower, upper), method="trf", max_nfev=_MAX_NFEV, ftol=1e-8, xtol=1e-8)
+                result = least_squares(residual, start, method="lm", max_nfev=_MAX_NFEV, xtol=1e-10, ftol=1e-10)
             except (ValueError, FloatingPointError):
                 continue
-        if result.cost < best_cost:
-            best, best_cost = result.x, result.cost
-    if best is None:
+        params = np.clip(result.x, lower, upper)
+        cost = float(np.sum((family.fn(x, *params) - y) ** 2)) if np.all(np.isfinite(result.fun)) else np.inf
+        if cost < best_cost:
+            best, best_cost = params, cost
+    if best is None or not np.isfinite(best_cost):
         raise NBX11Error(f"family {name}: the least-squares fit failed from every start")
     return best
 

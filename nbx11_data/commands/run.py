@@ -1,0 +1,60 @@
+"""``nbx11 run OPTIMIZER --benchmark NAME --trials N --seed S``: simulated NAS runs, results as Parquet.
+
+Writes ``OUT/<benchmark>/<optimizer>.parquet`` (incumbent val/test accuracy and regret over simulated
+time, one row per incumbent change per trial) and prints seconds of wall time per trial.
+``--benchmark synthetic`` runs on the synthetic NB201-subspace pool (invented curves, for trying things).
+
+Example:
+    $ nbx11 run re_lce --benchmark nb311-yahpo --trials 30 --seed 0 --jobs 2 --out results/
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+
+def add_arguments(parser) -> None:
+    from nbx11_data.nas.optimizers import OPTIMIZERS
+
+    parser.add_argument("optimizer", nargs="+", choices=OPTIMIZERS, metavar="OPTIMIZER",
+                        help=f"one or more of: {', '.join(OPTIMIZERS)}")
+    parser.add_argument("--benchmark", required=True, help="a benchmark under the tables root, or 'synthetic'")
+    parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (local cores)")
+    parser.add_argument("--out", default="results", help="results folder")
+    parser.add_argument("--dataset", help="dataset partition (default: the table's default)")
+    parser.add_argument("--budget", type=float, help="override the simulated budget in seconds")
+    parser.add_argument("--root", help="tables root (default: $NBX11_TABLES or the package's tables/)")
+
+
+def run(args) -> int:
+    from nbx11_data.errors import NBX11Error
+    from nbx11_data.nas.runner import run_trials, write_results
+    from nbx11_data.nas.settings import settings_for
+
+    if args.trials < 1 or args.jobs < 1:
+        raise NBX11Error(f"--trials and --jobs must be at least 1, got {args.trials} and {args.jobs}")
+    if args.benchmark == "synthetic":
+        from nbx11_data.nas.synthetic import nb201_subspace_pool
+
+        pool, source = nb201_subspace_pool(), "SYNTHETIC curves (nbx11_data.nas.synthetic), not measured"
+        overrides = {"budget": args.budget or 3e5}
+    else:
+        from nbx11_data.nas.adapter import pool_from_table
+
+        pool, source = pool_from_table(args.benchmark, root=args.root, dataset=args.dataset)
+        overrides = {"budget": args.budget} if args.budget else {}
+    settings = settings_for(pool.name, pool.epochs, **overrides)
+    print(f"{pool.name}: {len(pool)} architectures, {pool.epochs} epochs, budget {settings.budget:.0f} s; {source}")
+    for name in args.optimizer:
+        start = time.perf_counter()
+        frame = run_trials(name, pool, settings, trials=args.trials, seed=args.seed, jobs=args.jobs)
+        wall = time.perf_counter() - start
+        path = Path(args.out) / pool.name / f"{name}.parquet"
+        write_results(frame, path, settings, source)
+        final = frame.sort_values("time").groupby("trial")["val_regret"].last()
+        print(f"{name:12s} {args.trials} trials in {wall:.1f} s ({wall * args.jobs / args.trials:.2f} s per trial"
+              f" per core); final val regret {final.mean():.3f} +- {final.sem():.3f}; -> {path}")
+    return 0
