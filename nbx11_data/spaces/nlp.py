@@ -67,8 +67,9 @@ import itertools
 import json
 import re
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -114,38 +115,52 @@ ENCODING_DIM = (ENCODING_MAX_NODES + 1) ** 2 + (ENCODING_MAX_NODES + 1) + MAX_HI
 GEN_HIDDEN_SIZES = (1, 2, 3)
 GEN_INTERMEDIATE = (7, 14, 21)
 GEN_MAIN_OPS = ("linear", "blend", "elementwise_prod", "elementwise_sum")
-GEN_MAIN_P = np.array([3.0, 1.0, 1.0, 1.0]) / 6.0
-GEN_ACTIVATIONS = ("activation_tanh", "activation_sigm", "activation_leaky_relu")
+GEN_MAIN_WEIGHTS = (3.0, 1.0, 1.0, 1.0)
+GEN_ACTIVATIONS = ("activation_tanh", "activation_sigm", "activation_leaky_relu")  # equally likely
 GEN_LINEAR_INPUTS = (2, 3)
-GEN_LINEAR_P = np.array([4.0, 1.0]) / 5.0
+GEN_LINEAR_WEIGHTS = (4.0, 1.0)
+_GEN_MAIN_CUMULATIVE = tuple(float(c) for c in np.cumsum(GEN_MAIN_WEIGHTS[:-1]) / sum(GEN_MAIN_WEIGHTS)) + (2.0,)
+_GEN_LINEAR_CUMULATIVE = tuple(float(c) for c in np.cumsum(GEN_LINEAR_WEIGHTS[:-1]) / sum(GEN_LINEAR_WEIGHTS)) + (2.0,)
 
-_RANK = {name: rank for rank, name in builtins.enumerate(INPUTS + OUTPUTS)}
-_INTERMEDIATE_RANK = len(_RANK)
+_INPUT_SET = frozenset(INPUTS)
+_OUTPUT_SET = frozenset(OUTPUTS)
+# Sort keys of the named nodes (x < h_prev_i < h_new_j); intermediate nodes get "9" + a structural digest.
+_NAMED_KEY = {name: str(rank) for rank, name in builtins.enumerate(INPUTS + OUTPUTS)}
 _STATEMENT = re.compile(r"\s*([^=;(),\s]+)\s*=\s*([a-z_]+)\s*\(([^()]*)\)\s*")
-_OUTPUT_NAME = re.compile(r"h_new_(0|[1-9][0-9]*)")
-
-Node = tuple  # (name, op, inputs: tuple[str, ...])
 
 
 @dataclass(frozen=True)
 class NLPArch:
-    """A canonical NAS-Bench-NLP cell: ``(name, op, inputs)`` per node, in canonical order.
+    """A NAS-Bench-NLP cell, held as its canonical string (see :func:`format`).
 
-    Make one with :func:`parse`, which canonicalises any representation.
+    Make one with :func:`parse`, which canonicalises any representation;
+    :attr:`nodes` gives the structure.
     """
 
-    nodes: tuple[tuple[str, str, tuple[str, ...]], ...]
+    canonical: str
 
     def __str__(self) -> str:
-        return format(self)
+        return self.canonical
+
+    @cached_property
+    def nodes(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+        """``(name, op, inputs)`` of every node, in canonical (topological) order."""
+        nodes = []
+        for statement in self.canonical.split(";"):
+            name, _, rest = statement.partition("=")
+            op, _, args = rest[:-1].partition("(")
+            nodes.append((name, op, tuple(args.split(","))))
+        return tuple(nodes)
 
     @property
     def hidden_size(self) -> int:
         """The number of hidden states ``k`` (outputs ``h_new_0..h_new_{k-1}``)."""
-        return sum(1 for name, _, _ in self.nodes if name in OUTPUTS)
+        return sum(1 for name, _, _ in self.nodes if name in _OUTPUT_SET)
 
 
-_CANONICAL: weakref.WeakSet = weakref.WeakSet()  # NLPArch objects this module made canonical
+_CANONICAL: weakref.WeakSet = weakref.WeakSet()  # NLPArch objects made by this module (canonical)
+
+Spec = dict  # {name: (op, inputs tuple)}
 
 
 def _error(message: str) -> InvalidArchitectureError:
@@ -155,157 +170,152 @@ def _error(message: str) -> InvalidArchitectureError:
 # ---------------------------------------------------------------- checking
 
 
-def _check_recipe(recipe: Mapping) -> tuple[dict[str, tuple[str, tuple[str, ...]]], int]:
-    """Type, name, op, arity and reference checks; returns ({name: (op, inputs)}, k)."""
-    if not recipe:
-        raise _error("the recipe is empty; a cell needs at least the output h_new_0")
-    if len(recipe) > MAX_NODES:
-        raise _error(f"the recipe has {len(recipe)} nodes; at most {MAX_NODES} are allowed")
-    spec: dict[str, tuple[str, tuple[str, ...]]] = {}
-    outputs = []
+def _recipe_nodes(recipe: Mapping) -> Iterator[tuple[object, object, object]]:
+    """``(name, op, inputs)`` of each node of a recipe dict, checking the node's own layout."""
     for name, node in recipe.items():
-        if not isinstance(name, str) or not name:
-            raise _error(f"node names must be non-empty strings, got {name!r}")
-        if name in _RANK and name not in OUTPUTS or name.startswith("h_prev_") and name[7:].isdigit():
-            raise _error(f"node {name!r} redefines a cell input; x and h_prev_i are inputs, not nodes")
-        if name.startswith("h_new_") and name[6:].isdigit():
-            if not _OUTPUT_NAME.fullmatch(name) or int(name[6:]) >= MAX_HIDDEN:
-                raise _error(f"output {name!r} is not allowed; outputs are {', '.join(OUTPUTS)}")
-            outputs.append(name)
-        if not isinstance(node, Mapping):
+        if type(node) is not dict and not isinstance(node, Mapping):
             raise _error(f"node {name!r} must be a dict with 'op' and 'input', got {type(node).__name__}")
-        if set(node) != {"op", "input"}:
+        if len(node) != 2 or "op" not in node or "input" not in node:
             raise _error(f"node {name!r} must have exactly the keys 'op' and 'input', got {sorted(map(str, node))}")
-        op, inputs = node["op"], node["input"]
-        if not isinstance(op, str) or op not in ARITY:
+        yield name, node["op"], node["input"]
+
+
+def _check(nodes: Iterable[tuple[object, object, object]], size: int) -> tuple[Spec, int]:
+    """Type, name, op, arity and reference checks of ``size`` nodes; returns ({name: (op, inputs)}, k)."""
+    if size == 0:
+        raise _error("the recipe is empty; a cell needs at least the output h_new_0")
+    if size > MAX_NODES:
+        raise _error(f"the recipe has {size} nodes; at most {MAX_NODES} are allowed")
+    spec: Spec = {}
+    outputs = []
+    for name, op, inputs in nodes:
+        if type(name) is not str and not isinstance(name, str) or not name:
+            raise _error(f"node names must be non-empty strings, got {name!r}")
+        if name in _OUTPUT_SET:
+            outputs.append(name)
+        elif name in _INPUT_SET or name.startswith("h_prev_") and name[7:].isdigit():
+            raise _error(f"node {name!r} redefines a cell input; x and h_prev_i are inputs, not nodes")
+        elif name.startswith("h_new_") and name[6:].isdigit():
+            raise _error(f"output {name!r} is not allowed; outputs are {', '.join(OUTPUTS)}")
+        if name in spec:
+            raise _error(f"node {name!r} is defined twice")
+        arity = ARITY.get(op) if type(op) is str or isinstance(op, str) else None
+        if arity is None:
             raise _error(f"node {name!r} has unknown op {op!r}; allowed: {', '.join(OPS)}")
-        if isinstance(inputs, np.ndarray):
-            inputs = inputs.tolist()
-        if not isinstance(inputs, (list, tuple)) or not all(isinstance(i, str) for i in inputs):
-            raise _error(f"node {name!r}: 'input' must be a list of node names, got {inputs!r}")
-        if len(inputs) not in ARITY[op]:
-            allowed = " or ".join(map(str, ARITY[op]))
-            raise _error(f"node {name!r} ({op}) has {len(inputs)} inputs; {op} takes {allowed}")
+        if type(inputs) is not list and type(inputs) is not tuple:
+            if not isinstance(inputs, (list, tuple, np.ndarray)):
+                raise _error(f"node {name!r}: 'input' must be a list of node names, got {inputs!r}")
+            inputs = list(inputs.tolist() if isinstance(inputs, np.ndarray) else inputs)
+        for source in inputs:
+            if type(source) is not str and not isinstance(source, str):
+                raise _error(f"node {name!r}: 'input' must be a list of node names, got {inputs!r}")
+        if len(inputs) not in arity:
+            raise _error(f"node {name!r} ({op}) has {len(inputs)} inputs; {op} takes {' or '.join(map(str, arity))}")
         if len(set(inputs)) != len(inputs):
             raise _error(f"node {name!r} ({op}) repeats an input in {list(inputs)}")
-        spec[name] = (op, tuple(str(i) for i in inputs))
+        spec[name] = (op, tuple(inputs))
     k = len(outputs)
-    if sorted(outputs) != list(OUTPUTS[:k]) or k == 0:
+    if k == 0 or max(outputs) != OUTPUTS[k - 1]:
         missing = [o for o in OUTPUTS[: max(k, 1)] if o not in spec] or ["h_new_0"]
-        raise _error(
-            f"outputs must be h_new_0..h_new_{{k-1}} with 1 <= k <= {MAX_HIDDEN}; missing {', '.join(missing)}"
-        )
-    allowed_inputs = INPUTS[: k + 1]
+        raise _error(f"outputs must be h_new_0..h_new_{{k-1}} with 1 <= k <= {MAX_HIDDEN}; missing {', '.join(missing)}")
+    allowed = INPUTS[: k + 1]
     for name, (op, inputs) in spec.items():
         for source in inputs:
-            if source not in spec and source not in allowed_inputs:
-                if source in INPUTS:
+            if source not in spec and source not in allowed:
+                if source in _INPUT_SET:
                     raise _error(
                         f"node {name!r} reads {source!r} but the cell has {k} hidden state(s)"
-                        f" (outputs h_new_0..h_new_{k - 1}); it may read {', '.join(allowed_inputs)}"
+                        f" (outputs h_new_0..h_new_{k - 1}); it may read {', '.join(allowed)}"
                     )
-                raise _error(f"node {name!r} reads {source!r}, which is neither a node nor an input ({', '.join(allowed_inputs)})")
+                raise _error(f"node {name!r} reads {source!r}, which is neither a node nor an input ({', '.join(allowed)})")
     return spec, k
 
 
-def _topological_order(spec: dict[str, tuple[str, tuple[str, ...]]], k: int) -> list[str]:
-    """Nodes, inputs before users; raises on a cycle or on a node that reaches no output."""
-    state: dict[str, int] = {}  # 1 on the stack, 2 done
+def _topological_order(spec: Spec, k: int) -> list[str]:
+    """Nodes reached from h_new_0.., inputs before users; raises on a cycle or a node that reaches no output."""
+    state: dict[str, bool] = {}  # False while on the path, True when done
     order: list[str] = []
-    for root in spec:
-        if root in state:
-            continue
-        stack = [(root, iter(spec[root][1]))]
-        state[root] = 1
-        while stack:
-            name, children = stack[-1]
-            for child in children:
-                if child not in spec:
-                    continue
-                if state.get(child) == 1:
-                    cycle = [n for n, _ in stack][[n for n, _ in stack].index(child):] + [child]
+    path: list[str] = []
+
+    def visit(name: str) -> None:
+        state[name] = False
+        path.append(name)
+        for child in spec[name][1]:
+            if child in spec:
+                done = state.get(child)
+                if done is None:
+                    visit(child)
+                elif not done:
+                    cycle = path[path.index(child):] + [child]
                     raise _error(f"the recipe has a cycle: {' <- '.join(cycle)}")
-                if child not in state:
-                    state[child] = 1
-                    stack.append((child, iter(spec[child][1])))
-                    break
-            else:
-                stack.pop()
-                state[name] = 2
-                order.append(name)
-    used = set(OUTPUTS[:k])
-    for name in reversed(order):
-        if name in used:
-            used.update(spec[name][1])
-    dead = [name for name in order if name not in used]
-    if dead:
-        raise _error(f"node {dead[0]!r} does not lead to any output h_new_*; remove it")
+        path.pop()
+        state[name] = True
+        order.append(name)
+
+    for root in OUTPUTS[:k]:
+        if root not in state:
+            visit(root)
+    if len(order) < len(spec):
+        dead = next(name for name in spec if name not in state)
+        raise _error(f"node {dead!r} does not lead to any output h_new_*; remove it")
     return order
 
 
 # ---------------------------------------------------------------- canonical form
 
 
-def _canonicalize(spec: dict[str, tuple[str, tuple[str, ...]]], k: int) -> NLPArch:
+def _canonicalize(spec: Spec, k: int) -> NLPArch:
+    """The canonical cell: input orders fixed by structural keys, nodes named in DFS post-order."""
     order = _topological_order(spec, k)
-    # Structural (Merkle) key of every node, invariant to intermediate names and commutative order.
-    key: dict[str, tuple[int, str]] = {name: (_RANK[name], name) for name in INPUTS}
+    # Structural (Merkle) key of every node: invariant to intermediate names and commutative order.
+    key = dict(_NAMED_KEY)
+    chosen: dict[str, tuple[str, ...]] = {}
+    ties = []
     for name in order:
         op, inputs = spec[name]
-        children = [key[i][1] for i in (sorted(inputs, key=key.__getitem__) if op in COMMUTATIVE else inputs)]
-        digest = hashlib.md5(f"{op}({','.join(children)})".encode()).hexdigest()
-        key[name] = (_RANK[name], f"{name}:{digest}") if name in _RANK else (_INTERMEDIATE_RANK, digest)
-    # Input order of each node; inputs of commutative ops sorted by key, ties tried in every order.
-    fixed: dict[str, list] = {}
-    choices = []
-    for name in order:
-        op, inputs = spec[name]
-        if op not in COMMUTATIVE:
-            fixed[name] = [inputs]
-            continue
-        groups = [list(g) for _, g in itertools.groupby(sorted(inputs, key=key.__getitem__), key=key.__getitem__)]
-        options = [tuple(itertools.chain.from_iterable(p)) for p in itertools.product(*map(itertools.permutations, groups))]
-        fixed[name] = options
-        if len(options) > 1:
-            choices.append(name)
-    best = None
-    for pick in itertools.product(*(fixed[name] for name in choices)) if choices else [()]:
-        chosen = {name: fixed[name][0] for name in order}
-        chosen.update(zip(choices, pick))
-        nodes = _serialize_order(spec, chosen, k)
-        text = _text(nodes)
-        if best is None or text < best[0]:
-            best = (text, nodes)
-    arch = NLPArch(best[1])
+        if op in COMMUTATIVE:
+            inputs = tuple(sorted(inputs, key=key.__getitem__))
+            if len({key[i] for i in inputs}) < len(inputs):
+                ties.append(name)
+        chosen[name] = inputs
+        if name not in _OUTPUT_SET:
+            text = f"{op}({','.join([key[i] for i in inputs])})"
+            key[name] = "9" + hashlib.md5(text.encode()).hexdigest()
+    canonical = _serialize(spec, chosen, k)
+    if ties:  # structurally equal inputs of a commutative op: every order, keep the smallest string
+        options = [_tie_orders(chosen[name], key) for name in ties]
+        for pick in itertools.product(*options):
+            chosen.update(zip(ties, pick))
+            canonical = min(canonical, _serialize(spec, chosen, k))
+    arch = NLPArch(canonical)
     _CANONICAL.add(arch)
     return arch
 
 
-def _serialize_order(spec, chosen: dict[str, tuple[str, ...]], k: int) -> tuple:
-    """Post-order DFS from h_new_0.. over the chosen input orders; intermediates renamed node_i."""
-    names: dict[str, str] = {i: i for i in INPUTS}
-    nodes = []
-    count = itertools.count()
+def _tie_orders(inputs: tuple[str, ...], key: dict[str, str]) -> list[tuple[str, ...]]:
+    """Every order of ``inputs`` (sorted by key) that permutes only inputs with equal keys."""
+    groups = [list(g) for _, g in itertools.groupby(inputs, key=key.__getitem__)]
+    return [tuple(itertools.chain.from_iterable(p)) for p in itertools.product(*map(itertools.permutations, groups))]
+
+
+def _serialize(spec: Spec, chosen: dict[str, tuple[str, ...]], k: int) -> str:
+    """DFS post-order from h_new_0.. along the chosen input orders; intermediates renamed node_i."""
+    names = {name: name for name in INPUTS}
+    parts: list[str] = []
+    counter = itertools.count()
+
+    def visit(name: str) -> None:
+        inputs = chosen[name]
+        for child in inputs:
+            if child not in names:
+                visit(child)
+        names[name] = name if name in _OUTPUT_SET else f"node_{next(counter)}"
+        parts.append(f"{names[name]}={spec[name][0]}({','.join([names[i] for i in inputs])})")
+
     for root in OUTPUTS[:k]:
-        if root in names:
-            continue
-        stack = [(root, iter(chosen[root]))]
-        while stack:
-            name, children = stack[-1]
-            for child in children:
-                if child not in names:
-                    stack.append((child, iter(chosen[child])))
-                    break
-            else:
-                stack.pop()
-                if name not in names:
-                    names[name] = name if name in _RANK else f"node_{next(count)}"
-                    nodes.append((names[name], spec[name][0], tuple(names[i] for i in chosen[name])))
-    return tuple(nodes)
-
-
-def _text(nodes) -> str:
-    return ";".join(f"{name}={op}({','.join(inputs)})" for name, op, inputs in nodes)
+        if root not in names:
+            visit(root)
+    return ";".join(parts)
 
 
 # ---------------------------------------------------------------- interface
@@ -313,24 +323,24 @@ def _text(nodes) -> str:
 
 def parse_string(text: str) -> NLPArch:
     """Parse ``name=op(in1,in2);...`` (statements in any order, any node names)."""
-    recipe = {}
-    for statement in text.split(";"):
-        match = _STATEMENT.fullmatch(statement)
-        if match is None:
-            raise _error(
-                f"cannot parse {statement.strip()!r} in {text!r}; expected name=op(input,...) statements"
-                " joined by ';' like node_0=linear(x,h_prev_0);h_new_0=activation_tanh(node_0)"
-            )
-        name, op, args = match.groups()
-        if name in recipe:
-            raise _error(f"node {name!r} is defined twice in {text!r}")
-        recipe[name] = {"op": op, "input": [a.strip() for a in args.split(",")] if args.strip() else []}
-    return parse_recipe(recipe)
+    statements = text.split(";")
+    return _canonicalize(*_check(map(_statement, statements, [text] * len(statements)), len(statements)))
+
+
+def _statement(statement: str, text: str) -> tuple[str, str, list[str]]:
+    match = _STATEMENT.fullmatch(statement)
+    if match is None:
+        raise _error(
+            f"cannot parse {statement.strip()!r} in {text!r}; expected name=op(input,...) statements"
+            " joined by ';' like node_0=linear(x,h_prev_0);h_new_0=activation_tanh(node_0)"
+        )
+    name, op, args = match.groups()
+    return name, op, [a.strip() for a in args.split(",")] if args.strip() else []
 
 
 def parse_recipe(recipe: Mapping) -> NLPArch:
     """Parse a recipe dict ``{name: {"op": ..., "input": [...]}}``."""
-    return _canonicalize(*_check_recipe(recipe))
+    return _canonicalize(*_check(_recipe_nodes(recipe), len(recipe)))
 
 
 def parse(representation) -> NLPArch:
@@ -338,12 +348,9 @@ def parse(representation) -> NLPArch:
     if isinstance(representation, NLPArch):
         if representation in _CANONICAL:
             return representation
-        nodes = representation.nodes
-        if not isinstance(nodes, tuple) or not all(isinstance(n, tuple) and len(n) == 3 for n in nodes):
-            raise _error("NLPArch.nodes must be a tuple of (name, op, inputs) tuples")
-        if len({n[0] for n in nodes}) != len(nodes):
-            raise _error("NLPArch.nodes defines a node twice")
-        return parse_recipe({name: {"op": op, "input": inputs} for name, op, inputs in nodes})
+        if not isinstance(representation.canonical, str):
+            raise _error(f"NLPArch.canonical must be a string, got {type(representation.canonical).__name__}")
+        return parse_string(representation.canonical)
     if isinstance(representation, Mapping):
         if isinstance(representation.get("recepie"), str):
             return parse(representation["recepie"])
@@ -369,15 +376,13 @@ def validate(arch: NLPArch) -> None:
     """Raise :class:`InvalidArchitectureError` unless ``arch`` is a valid cell in canonical form."""
     if not isinstance(arch, NLPArch):
         raise _error(f"expected an NLPArch, got {type(arch).__name__}")
-    if arch in _CANONICAL:
-        return
-    if parse(arch) != arch:
-        raise _error("this NLPArch is valid but not in canonical form; make it with nlp.parse(...)")
+    if arch not in _CANONICAL and parse(arch) != arch:
+        raise _error(f"{arch.canonical!r} is valid but not canonical; make NLPArch objects with nlp.parse(...)")
 
 
 def format(arch) -> str:  # noqa: A001 - the interface's name
     """The canonical string, e.g. ``node_0=linear(x,h_prev_0);h_new_0=activation_tanh(node_0)``."""
-    return _text(parse(arch).nodes)
+    return parse(arch).canonical
 
 
 def arch_id(arch) -> str:
@@ -419,6 +424,21 @@ def encode(archs) -> np.ndarray:
 # ---------------------------------------------------------------- sampling
 
 
+def _pick(rng: np.random.Generator, cumulative: tuple[float, ...]) -> int:
+    """Index drawn with the probabilities whose running sums are ``cumulative``."""
+    u = rng.random()
+    return next(i for i, c in builtins.enumerate(cumulative) if u < c)
+
+
+def _subset(rng: np.random.Generator, items: list[str], count: int) -> list[str]:
+    """``count`` distinct items in uniformly random order (as numpy's ``choice(replace=False)``)."""
+    pool = list(items)
+    for j in range(count):
+        r = j + int(rng.random() * (len(pool) - j))
+        pool[j], pool[r] = pool[r], pool[j]
+    return pool[:count]
+
+
 def _generate(rng: np.random.Generator, k: int, intermediate: int) -> dict | None:
     """One draw of NAS-Bench-NLP's RecepieGenerator; None where its sanity check fails."""
     base = list(INPUTS[: k + 1])
@@ -426,12 +446,12 @@ def _generate(rng: np.random.Generator, k: int, intermediate: int) -> dict | Non
     activations: list[str] = []
     i = 0
     while i < k + intermediate:
-        op = GEN_MAIN_OPS[rng.choice(len(GEN_MAIN_OPS), p=GEN_MAIN_P)]
+        op = GEN_MAIN_OPS[_pick(rng, _GEN_MAIN_CUMULATIVE)]
         if op == "linear":
             candidates = base + activations
-            count = min(GEN_LINEAR_INPUTS[rng.choice(2, p=GEN_LINEAR_P)], len(candidates))
-            recipe[f"node_{i}"] = [op, [candidates[j] for j in rng.choice(len(candidates), count, replace=False)]]
-            activation = GEN_ACTIVATIONS[rng.integers(len(GEN_ACTIVATIONS))]
+            count = min(GEN_LINEAR_INPUTS[_pick(rng, _GEN_LINEAR_CUMULATIVE)], len(candidates))
+            recipe[f"node_{i}"] = [op, _subset(rng, candidates, count)]
+            activation = GEN_ACTIVATIONS[int(rng.random() * len(GEN_ACTIVATIONS))]
             recipe[f"node_{i + 1}"] = [activation, [f"node_{i}"]]
             activations.append(f"node_{i + 1}")
             i += 2
@@ -439,10 +459,9 @@ def _generate(rng: np.random.Generator, k: int, intermediate: int) -> dict | Non
             count = 3 if op == "blend" else 2
             candidates = base[1:] + list(recipe)  # all but x
             if count <= len(candidates):
-                recipe[f"node_{i}"] = [op, [candidates[j] for j in rng.choice(len(candidates), count, replace=False)]]
+                recipe[f"node_{i}"] = [op, _subset(rng, candidates, count)]
                 i += 1
-    names = list(recipe)
-    rename = {names[j]: f"h_new_{n}" for n, j in builtins.enumerate(rng.choice(len(names), k, replace=False))}
+    rename = {name: f"h_new_{n}" for n, name in builtins.enumerate(_subset(rng, list(recipe), k))}
     recipe = {rename.get(name, name): [op, [rename.get(s, s) for s in inputs]] for name, (op, inputs) in recipe.items()}
     reached, queue = set(OUTPUTS[:k]), list(OUTPUTS[:k])
     while queue:
