@@ -258,6 +258,8 @@ def test_sample_is_reproducible_seed_dependent_and_valid():
     assert first == darts.sample(50, seed=7)
     assert first != darts.sample(50, seed=8)
     assert [darts.parse(darts.format(a)) for a in first] == first
+    for arch in first:
+        darts.validate(darts.DartsArch(arch.normal, arch.reduce))  # a fresh object, checked from scratch
 
 
 def test_sample_draws_input_pairs_and_ops_uniformly():
