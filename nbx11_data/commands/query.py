@@ -1,0 +1,44 @@
+"""``nbx11 query NAME ARCH...``: look up architectures; final values, or one epoch, or whole curves.
+
+Example:
+    $ nbx11 query nb201 0 11 --dataset cifar100 --seed 888
+    $ nbx11 query nb201 "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|" --curve --metric train_acc
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+import nbx11_data
+from nbx11_data.commands._output import add_format_argument, write_table
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("name", help="benchmark name (see `nbx11 list`)")
+    parser.add_argument("archs", nargs="+", metavar="ARCH", help="architectures, any form the space accepts")
+    parser.add_argument("--dataset", help="dataset (default: the benchmark's)")
+    parser.add_argument("--metric", action="append", help="metric (repeatable; default all)")
+    parser.add_argument("--seed", help="seed, or 'mean' for the mean rows (default: the benchmark's)")
+    parser.add_argument("--budget", type=int, help="training budget (default: the benchmark's)")
+    parser.add_argument("--epoch", type=int, help="value at this epoch (1-based) instead of the final value")
+    parser.add_argument("--curve", action="store_true", help="print whole curves (one row per arch and metric)")
+    parser.add_argument("--root", help="tables root (default: $NBX11_TABLES or the repository's tables/)")
+    add_format_argument(parser)
+
+
+def run(args) -> int:
+    bench = nbx11_data.open(args.name, root=args.root)
+    options = {"dataset": args.dataset, "budget": args.budget}
+    if args.seed is not None:
+        options["seed"] = None if args.seed == "mean" else int(args.seed)
+    archs = [int(a) if a.isdigit() and len(a) < 6 else a for a in args.archs]
+    if args.curve:
+        records = []
+        for metric in args.metric or bench.metrics:
+            values = bench.curves(archs, metric=metric, **options)
+            records += [{"arch": str(a), "metric": metric, "curve": row.tolist()} for a, row in zip(args.archs, values)]
+        table = pa.Table.from_pylist(records)
+    else:
+        table = bench.query(archs, metrics=args.metric, epoch=args.epoch, arrow=True, **options)
+    write_table(table, args.format, args.output)
+    return 0

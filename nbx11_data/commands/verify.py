@@ -1,0 +1,33 @@
+"""``nbx11 verify NAME``: check every shard's sha256, row count and schema (``--content``: decoded rows too).
+
+Example:
+    $ nbx11 verify nb201
+    nb201: 3 shards, 165,138 rows, 1 file: OK
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbx11_data import manifest
+from nbx11_data.errors import UnknownNameError
+from nbx11_data.readers.paths import available, default_root
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("name", help="benchmark name (see `nbx11 list`), or a benchmark folder")
+    parser.add_argument("--content", action="store_true", help="also decode every shard and compare content_sha256")
+    parser.add_argument("--root", help="tables root (default: $NBX11_TABLES or the repository's tables/)")
+
+
+def run(args) -> int:
+    root = Path(args.root) if args.root else default_root()
+    folder = root / args.name
+    if not folder.is_dir():
+        if not Path(args.name).is_dir():
+            raise UnknownNameError(f"benchmark (under {root})", args.name, available(root))
+        folder = Path(args.name)
+    checked = manifest.verify(folder, content=args.content)
+    rows = sum(shard["rows"] for shard in checked["shards"])
+    print(f"{checked['name']}: {len(checked['shards'])} shards, {rows:,} rows, {len(checked['files'])} file(s): OK")
+    return 0

@@ -1,0 +1,306 @@
+"""Open a benchmark folder: fast in-memory lookups, DuckDB SQL over its shards.
+
+Lookups (``curve``, ``curves``, ``query``) go through an index built lazily
+on first use from the identity columns (dicts arch -> position, numpy arrays
+position -> row per dataset/budget/seed) and per-(dataset, metric) float32
+matrices read from the Parquet columns they need. SQL goes to DuckDB views
+``curves``, ``curves_long`` and ``final`` over the shard files. Nothing here
+imports a model library or unpickles.
+
+Example:
+    >>> import nbx11_data
+    >>> bench = nbx11_data.open("nb201")
+    >>> bench.curve(0, dataset="cifar100", metric="valid_acc", seed=777, budget=200)[-1] > 0
+    True
+    >>> bench.sql("SELECT count(*) FROM final WHERE budget = 12").fetchone()[0]
+    46881
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from nbx11_data import manifest as manifest_io, spaces
+from nbx11_data.errors import ArchitectureNotFoundError, CorruptFileError, UnknownNameError
+from nbx11_data.readers.paths import available, default_root
+from nbx11_data.table_format import FINAL_SUFFIX
+
+_DEFAULT = object()  # "argument not given" (seed=None means the mean-curve rows)
+_IDENTITY = ["arch_id", "arch", "arch_index", "seed", "budget"]
+
+
+def open(name: str, root: str | Path | None = None) -> "Benchmark":  # noqa: A001 - the public name
+    """Open benchmark ``name`` under ``root`` (default: ``$NBX11_TABLES`` or the repository's ``tables/``)."""
+    root = Path(root) if root is not None else default_root()
+    folder = root / name
+    if not (folder / manifest_io.FILENAME).is_file():
+        if Path(name).is_dir() and (Path(name) / manifest_io.FILENAME).is_file():
+            folder = Path(name)
+        else:
+            raise UnknownNameError(f"benchmark (under {root})", name, available(root))
+    return Benchmark(folder)
+
+
+class Benchmark:
+    """One benchmark folder; see the module docstring. Build with :func:`open`."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self.manifest = manifest_io.load(self.folder)
+        self.name = self.manifest["name"]
+        self.space = spaces.get(self.manifest["space"])
+        self.datasets = list(self.manifest["datasets"])
+        self.epochs = int(self.manifest["epochs"])
+        self.budgets = {int(k): int(v) for k, v in self.manifest.get("budgets", {str(self.epochs): self.epochs}).items()}
+        columns = self.manifest["columns"]
+        self.metrics = [c["name"] for c in columns if c["kind"] == "curve"]
+        self.costs = [c["name"] for c in columns if c["kind"] == "cost"]
+        self.columns = {c["name"]: c for c in columns}
+        self.defaults = dict(self.manifest.get("defaults", {}))
+        self._shards = {d: [s for s in self.manifest["shards"] if s["partition"]["dataset"] == d] for d in self.datasets}
+        self._index = None
+        self._matrices: dict[tuple[str, str], np.ndarray] = {}
+        self._connection = None
+
+    def __repr__(self) -> str:
+        return f"Benchmark({self.name!r}, folder={str(self.folder)!r})"
+
+    # ----- lookups ---------------------------------------------------------------------------------------
+
+    def curve(self, arch, dataset=None, metric=None, seed=_DEFAULT, budget=None) -> np.ndarray:
+        """The curve of one architecture (any representation the space accepts), epochs 1..budget, float32."""
+        dataset, metric, budget, seed = self._resolve_names(dataset, metric, budget, seed)
+        row = self._row(arch, dataset, budget, seed)
+        return self._matrix(dataset, metric)[row, : self.budgets[budget]].copy()
+
+    def curves(self, archs, dataset=None, metric=None, seed=_DEFAULT, budget=None) -> np.ndarray:
+        """Curves of many architectures as one (n, epochs) float32 array, in the order given."""
+        dataset, metric, budget, seed = self._resolve_names(dataset, metric, budget, seed)
+        rows = self._rows_of(archs, dataset, budget, seed)
+        return self._matrix(dataset, metric)[rows, : self.budgets[budget]]
+
+    def query(self, archs, dataset=None, metrics=None, seed=_DEFAULT, budget=None, epoch=None, arrow=False):
+        """One row per architecture: identity, then each metric's value at ``epoch`` (1-based; default final).
+
+        Returns a pandas DataFrame, or a pyarrow Table with ``arrow=True``.
+        """
+        import pyarrow as pa
+
+        dataset, _, budget, seed = self._resolve_names(dataset, None, budget, seed)
+        metrics = self.metrics if metrics is None else [self._check("metric", m, self.metrics) for m in metrics]
+        if epoch is not None and not 1 <= epoch <= self.budgets[budget]:
+            raise UnknownNameError(f"epoch of budget {budget}", epoch, [f"1..{self.budgets[budget]}"])
+        archs = list(archs)
+        rows = self._rows_of(archs, dataset, budget, seed)
+        index = self._ensure_index()
+        base = index["offsets"][dataset]
+        columns = {
+            "arch": pa.array(index["arch"][base + rows]),
+            "arch_id": pa.array(index["arch_id"][base + rows]),
+            "dataset": pa.array([dataset] * len(rows)),
+            "budget": pa.array(np.full(len(rows), budget, dtype=np.int32)),
+            "seed": pa.array([seed] * len(rows), pa.int32()),
+        }
+        for metric in metrics:
+            if epoch is None:
+                values = self._matrix(dataset, metric + FINAL_SUFFIX)[rows]
+            else:
+                values = self._matrix(dataset, metric)[rows, epoch - 1]
+            columns[metric] = pa.array(values, pa.float32())
+        table = pa.table(columns)
+        return table if arrow else table.to_pandas()
+
+    def archs(self, dataset=None) -> list[str]:
+        """Canonical strings of the architectures in the table (of ``dataset``, default all), in table order."""
+        index = self._ensure_index()
+        if dataset is None:
+            return list(index["positions"])
+        dataset = self._check("dataset", dataset, self.datasets)
+        start = index["offsets"][dataset]
+        stop = start + sum(s["rows"] for s in self._shards[dataset])
+        return list(dict.fromkeys(index["arch"][start:stop]))
+
+    def info(self) -> dict:
+        """Name, space, datasets, metrics (unit, direction), costs, budgets, seeds, rows, provenance, code version."""
+        index = self._ensure_index()
+        return {
+            "name": self.name, "space": self.space.NAME, "folder": str(self.folder), "datasets": self.datasets,
+            "metrics": {m: {k: self.columns[m].get(k) for k in ("unit", "direction", "description")}
+                        for m in self.metrics},
+            "costs": {c: {k: self.columns[c].get(k) for k in ("unit", "description")} for c in self.costs},
+            "epochs": self.epochs, "budgets": self.budgets, "seeds": index["seeds"], "defaults": self.defaults,
+            "architectures": len(index["positions"]),
+            "rows": {d: sum(s["rows"] for s in self._shards[d]) for d in self.datasets},
+            "sources": sorted({p["name"] for p in self.manifest["provenance"]}),
+            "code_version": self.manifest["code_version"],
+        }
+
+    def verify(self, content: bool = False) -> dict:
+        """Check every file against the manifest (see :func:`nbx11_data.manifest.verify`)."""
+        return manifest_io.verify(self.folder, content=content)
+
+    # ----- SQL -------------------------------------------------------------------------------------------
+
+    def sql(self, query: str, params=None):
+        """Run ``query`` in DuckDB over the views ``curves``, ``curves_long``, ``final``; returns a relation."""
+        return self.connection.sql(query, params=params) if params is not None else self.connection.sql(query)
+
+    @property
+    def connection(self):
+        """The DuckDB connection with the views registered (created on first use)."""
+        if self._connection is None:
+            import duckdb
+
+            con = duckdb.connect()
+            con.execute("SET enable_progress_bar = false")
+            files = ", ".join("'" + str(self.folder / s["path"]).replace("'", "''") + "'"
+                              for s in self.manifest["shards"])
+            con.execute(f"CREATE VIEW curves AS SELECT * FROM read_parquet([{files}], hive_partitioning = true)")
+            identity = "arch_id, arch, arch_index, dataset, seed, budget, source"
+            epochs = f"UNNEST(generate_series(1, {self.epochs})) AS epoch"
+            unnest = ", ".join(f"UNNEST({m}::FLOAT[]) AS {m}" for m in self.metrics)
+            budget_epochs = " ".join(f"WHEN {b} THEN {e}" for b, e in self.budgets.items())
+            con.execute(f"CREATE VIEW curves_long AS SELECT * FROM (SELECT {identity}, {epochs}, {unnest},"
+                        f" CASE budget {budget_epochs} ELSE {self.epochs} END AS _last FROM curves)"
+                        " WHERE epoch <= _last")
+            finals = ", ".join(f"{m}{FINAL_SUFFIX} AS {m}" for m in self.metrics)
+            costs = "".join(f", {c}" for c in self.costs)
+            con.execute(f"CREATE VIEW final AS SELECT {identity}, {finals}{costs} FROM curves")
+            self._connection = con
+        return self._connection
+
+    # ----- internals -------------------------------------------------------------------------------------
+
+    def _resolve_names(self, dataset, metric, budget, seed):
+        dataset = self.defaults.get("dataset", self.datasets[0]) if dataset is None else dataset
+        if dataset not in self._shards:
+            self._check("dataset", dataset, self.datasets)
+        metric = self.defaults.get("metric", self.metrics[0]) if metric is None else metric
+        if metric not in self.columns or self.columns[metric]["kind"] != "curve":
+            self._check("metric", metric, self.metrics)
+        budget = self.defaults.get("budget", max(self.budgets)) if budget is None else budget
+        if budget not in self.budgets:
+            self._check("budget", budget, self.budgets)
+        if seed is _DEFAULT:
+            seed = self.defaults.get("seed")
+        return dataset, metric, budget, seed
+
+    @staticmethod
+    def _check(kind: str, name, allowed):
+        if name not in allowed:
+            raise UnknownNameError(kind, name, allowed)
+        return name
+
+    def _position(self, arch) -> int:
+        """Position of ``arch`` among the table's architectures; the miss path raises."""
+        index = self._ensure_index()
+        if type(arch) is str:
+            position = index["positions"].get(arch)
+            if position is None:
+                position = index["by_id"].get(arch)
+            if position is not None:
+                return position
+        arch_id = self.space.arch_id(arch)  # parses: invalid input raises InvalidArchitectureError
+        position = index["by_id"].get(arch_id)
+        if position is None:
+            self._not_found(arch, arch_id)
+        return position
+
+    def _row(self, arch, dataset, budget, seed) -> int:
+        index = self._ensure_index()
+        rows = index["rows"].get((dataset, budget, seed))
+        position = self._position(arch)
+        row = -1 if rows is None else rows[position]
+        if row < 0:
+            self._not_found(arch, None, dataset, budget, seed)
+        return row
+
+    def _rows_of(self, archs, dataset, budget, seed) -> np.ndarray:
+        index = self._ensure_index()
+        rows = index["rows"].get((dataset, budget, seed))
+        positions = np.fromiter((self._position(a) for a in archs), dtype=np.int64)
+        found = np.full(len(positions), -1, dtype=np.int64) if rows is None else rows[positions]
+        if (found < 0).any():
+            missing = list(archs)[int(np.flatnonzero(found < 0)[0])]
+            self._not_found(missing, None, dataset, budget, seed)
+        return found
+
+    def _not_found(self, arch, arch_id=None, dataset=None, budget=None, seed=None):
+        """The single miss path: the architecture, or its (dataset, budget, seed) row, is not in the table."""
+        text = self.space.format(arch)
+        if arch_id is not None:
+            raise ArchitectureNotFoundError(f"{self.name}: architecture {text} (arch_id {arch_id}) is not in the table")
+        index = self._ensure_index()
+        position = self._position(arch)
+        have = sorted(((b, s) for (d, b, s), rows in index["rows"].items() if d == dataset and rows[position] >= 0),
+                      key=lambda bs: (bs[0], -1 if bs[1] is None else bs[1]))
+        offer = [f"budget={b} seed={s}" for b, s in have]
+        raise UnknownNameError(f"(budget, seed) for {text} on {dataset}", f"budget={budget} seed={seed}", offer)
+
+    def _ensure_index(self) -> dict:
+        if self._index is None:
+            self._index = self._build_index()
+        return self._index
+
+    def _build_index(self) -> dict:
+        import pyarrow as pa
+
+        table = pa.concat_tables([self._read(shard, _IDENTITY) for d in self.datasets for shard in self._shards[d]])
+        arch_ids = table.column("arch_id").to_pylist()
+        by_id: dict[str, int] = {}
+        position_of_row = np.fromiter((by_id.setdefault(a, len(by_id)) for a in arch_ids), np.int64, len(arch_ids))
+        archs = table.column("arch").to_pylist()
+        positions = dict(zip(archs, position_of_row.tolist()))
+        budgets = table.column("budget").to_numpy().astype(np.int64)
+        seeds = table.column("seed").fill_null(-1).to_numpy().astype(np.int64)
+        null_seed = table.column("seed").is_null().to_numpy(zero_copy_only=False)
+        keys = (budgets << 33) + np.where(null_seed, 0, seeds + 2**31 + 1)  # one int per (budget, seed)
+        offsets, rows, start = {}, {}, 0
+        for dataset in self.datasets:
+            count = sum(s["rows"] for s in self._shards[dataset])
+            offsets[dataset] = start
+            part_keys, part_positions = keys[start:start + count], position_of_row[start:start + count]
+            for key in np.unique(part_keys):
+                mask = part_keys == key
+                lookup = np.full(len(by_id), -1, dtype=np.int64)
+                lookup[part_positions[mask]] = np.flatnonzero(mask)
+                low = int(key) & (2**33 - 1)
+                rows[(dataset, int(key) >> 33, None if low == 0 else low - 2**31 - 1)] = lookup
+            start += count
+        all_seeds = sorted({s for _, _, s in rows}, key=lambda s: -1 if s is None else s)
+        return {"positions": positions, "by_id": by_id, "rows": rows, "offsets": offsets,
+                "arch": np.array(archs, dtype=object), "arch_id": np.array(arch_ids, dtype=object),
+                "seeds": all_seeds}
+
+    def _matrix(self, dataset: str, column: str) -> np.ndarray:
+        """Column ``column`` of ``dataset`` as a numpy array: (rows, E) for curves, (rows,) for scalars."""
+        key = (dataset, column)
+        matrix = self._matrices.get(key)
+        if matrix is None:
+            parts = []
+            for shard in self._shards[dataset]:
+                array = self._read(shard, [column]).column(0).combine_chunks()
+                if column in self.metrics:
+                    parts.append(array.values.to_numpy(zero_copy_only=False)[array.offset * self.epochs:]
+                                 .reshape(len(array), -1)[: len(array)])
+                else:
+                    parts.append(array.to_numpy(zero_copy_only=False).astype(np.float32))
+            matrix = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            self._matrices[key] = matrix
+        return matrix
+
+    def _read(self, shard: dict, columns: list[str]):
+        import pyarrow.parquet as pq
+
+        path = self.folder / shard["path"]
+        try:
+            table = pq.read_table(path, columns=columns)
+        except FileNotFoundError:
+            raise CorruptFileError(f"{path}: shard listed in the manifest is missing") from None
+        except Exception as err:  # pyarrow raises several types for damaged files
+            raise CorruptFileError(f"{path}: shard is not readable ({err}); run `nbx11 verify {self.name}`") from None
+        if table.num_rows != shard["rows"]:
+            raise CorruptFileError(f"{path}: {table.num_rows} rows, manifest says {shard['rows']}")
+        return table
