@@ -87,7 +87,7 @@ EDGE_OFFSET = {2: 0, 3: 2, 4: 5, 5: 9}
 # inputs_node_{cell}_{n} choices "i_j", in ConfigSpace order (also YAHPO's code order).
 INPUT_CHOICES = {n: tuple(f"{i}_{j}" for i, j in combinations(range(n), 2)) for n in NODES[1:]}
 _SOURCES = {n: {c: tuple(map(int, c.split("_"))) for c in cs} for n, cs in INPUT_CHOICES.items()}
-_PAIR_INDEX = {n: {tuple(map(int, c.split("_"))): k for k, c in builtins.enumerate(cs)} for n, cs in INPUT_CHOICES.items()}
+_PAIR_INDEX = {n: {pair: k for k, pair in builtins.enumerate(d.values())} for n, d in _SOURCES.items()}
 
 _CS = "NetworkSelectorDatasetInfo:darts:"
 _ARCH_KEY = re.compile(r"NetworkSelectorDatasetInfo(?::|_COLON_)darts(?::|_COLON_)(?:edge|inputs_node)_")
@@ -111,11 +111,12 @@ def _key_table() -> dict[str, tuple[str, int, int]]:
 
 
 _KEYS = _key_table()
+_LATE_EDGES = sorted(range(2, N_EDGES), key=str)  # ConfigSpace sorts conditional edges by name: 10, 11, ..., 2, ...
 # Column order of x11's NB301 vector (ConfigSpace's sorted order, architecture part).
 X11_COLUMNS = tuple(
     [_CS + f"edge_{c}_{k}" for c in CELLS for k in (0, 1)]
     + [_CS + f"inputs_node_{c}_{n}" for c in CELLS for n in NODES[1:]]
-    + [_CS + f"edge_{c}_{k}" for c in CELLS for k in sorted(range(2, N_EDGES), key=str)]
+    + [_CS + f"edge_{c}_{k}" for c in CELLS for k in _LATE_EDGES]
 )
 # Column order of YAHPO's x_cat (yahpo_gym benchmarks/nb301.py cat_names).
 YAHPO_COLUMNS = tuple(
@@ -124,7 +125,13 @@ YAHPO_COLUMNS = tuple(
 )
 # YAHPO's integer codes (encoding_v2.json): 0 = '#na#', then the sorted category names from 1.
 YAHPO_OP_CODE = {op: i + 1 for i, op in builtins.enumerate(sorted(OPS))}
-Sized = (Sequence, Mapping, set, frozenset, np.ndarray)  # containers whose len() a message may quote
+
+
+def _is_seq(value) -> bool:
+    """A list-like value (not a string): what len() and indexing are tried on."""
+    if isinstance(value, np.ndarray):
+        return value.ndim > 0
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
 
 
 @dataclass(frozen=True)
@@ -189,7 +196,7 @@ def validate(arch: DartsArch) -> None:
 def _explain(name: str, cell) -> None:
     """Raise the error that says why :func:`_cell_ok` rejected ``cell``."""
     if not isinstance(cell, tuple) or len(cell) != N_PAIRS:
-        count = len(cell) if isinstance(cell, Sized) else type(cell).__name__
+        count = len(cell) if _is_seq(cell) else type(cell).__name__
         raise _fail(f"{name} cell must be a tuple of exactly {N_PAIRS} edges (2 per node 2..5), got {count}")
     for k, pair in builtins.enumerate(cell):
         node = NODES[k // 2]
@@ -213,7 +220,7 @@ def _explain(name: str, cell) -> None:
 
 def _cell_from_pairs(name: str, pairs) -> tuple[tuple[str, int], ...]:
     """Sort each node's two (op, input) pairs by input; the result is validated by the caller."""
-    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Sized):
+    if not _is_seq(pairs):
         raise _fail(f"{name} cell must be a list of {N_PAIRS} (op, input) pairs, got {type(pairs).__name__}")
     if len(pairs) != N_PAIRS:
         raise _fail(f"{name} cell must have exactly {N_PAIRS} edges (2 per node 2..5), got {len(pairs)}")
@@ -346,15 +353,15 @@ def from_config(config) -> DartsArch:
 
 def from_compact(compact) -> DartsArch:
     """NASLib's compact form: two cells of 8 ``(input, op_index)`` pairs (op_index 0-based) -> arch."""
-    if isinstance(compact, (str, bytes)) or not isinstance(compact, Sized) or len(compact) != 2:
+    if not _is_seq(compact) or len(compact) != 2:
         raise _fail("a compact architecture is (normal, reduce), each 8 (input, op_index) pairs")
     cells = []
     for name, cell in zip(CELLS, compact):
-        if isinstance(cell, (str, bytes)) or not isinstance(cell, Sized):
+        if not _is_seq(cell):
             raise _fail(f"{name} cell must be a list of {N_PAIRS} (input, op_index) pairs")
         pairs = []
         for pair in cell:
-            if not (isinstance(pair, Sized) and len(pair) == 2):
+            if not (_is_seq(pair) and len(pair) == 2):
                 raise _fail(f"{name} cell: {pair!r} is not an (input, op_index) pair")
             source, op = pair
             if not _is_int(op):
@@ -394,7 +401,7 @@ def parse(representation, representation_kind: str | None = None) -> DartsArch:
         return from_genotype(representation) if "normal" in representation else from_config(representation)
     if hasattr(representation, "get_dictionary"):
         return from_config(representation)
-    if isinstance(representation, Sized) and not isinstance(representation, (bytes, set, frozenset)):
+    if _is_seq(representation):
         if len(representation) == 2 and _is_genotype_cells(representation):
             return _build(*representation)
         return from_compact(representation)
@@ -472,7 +479,6 @@ def _codes(arch: DartsArch):
     return out
 
 
-_LATE_EDGES = sorted(range(2, N_EDGES), key=str)  # ConfigSpace sorts conditional edges by name: 10, 11, ..., 2, ...
 _YAHPO_OP = [YAHPO_OP_CODE[op] for op in OPS] + [0]  # index -1 (inactive) -> 0 ('#na#')
 
 
