@@ -10,10 +10,10 @@ imports a model library or unpickles.
 Example:
     >>> import nbx11_data
     >>> bench = nbx11_data.open("nb201")
-    >>> bench.curve(0, dataset="cifar100", metric="valid_acc", seed=777, budget=200)[-1] > 0
+    >>> bool(bench.curve(0, dataset="cifar100", metric="valid_acc", seed=777, budget=200)[-1] > 50)
     True
-    >>> bench.sql("SELECT count(*) FROM final WHERE budget = 12").fetchone()[0]
-    46881
+    >>> bench.sql("SELECT count(*) FROM final WHERE budget = 12").fetchall()
+    [(46881,)]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import numpy as np
 
 from nbx11_data import manifest as manifest_io, spaces
 from nbx11_data.errors import ArchitectureNotFoundError, CorruptFileError, UnknownNameError
+from nbx11_data.readers.download import downloaded_datasets
 from nbx11_data.readers.paths import available, default_root
 from nbx11_data.table_format import FINAL_SUFFIX
 
@@ -32,14 +33,18 @@ _IDENTITY = ["arch_id", "arch", "arch_index", "seed", "budget"]
 
 
 def open(name: str, root: str | Path | None = None) -> "Benchmark":  # noqa: A001 - the public name
-    """Open benchmark ``name`` under ``root`` (default: ``$NBX11_TABLES`` or the repository's ``tables/``)."""
-    root = Path(root) if root is not None else default_root()
-    folder = root / name
-    if not (folder / manifest_io.FILENAME).is_file():
+    """Open benchmark ``name`` under ``root`` (default: ``$NBX11_TABLES`` or the repository's ``tables/``,
+    then the download cache of ``nbx11 download``)."""
+    from nbx11_data.readers.download import cache_root
+
+    roots = [Path(root)] if root is not None else [default_root(), cache_root()]
+    folder = next((r / name for r in roots if (r / name / manifest_io.FILENAME).is_file()), None)
+    if folder is None:
         if Path(name).is_dir() and (Path(name) / manifest_io.FILENAME).is_file():
             folder = Path(name)
         else:
-            raise UnknownNameError(f"benchmark (under {root})", name, available(root))
+            raise UnknownNameError(f"benchmark (under {' or '.join(map(str, roots))}; `nbx11 download NAME`"
+                                   " fetches one)", name, sorted({n for r in roots for n in available(r)}))
     return Benchmark(folder)
 
 
@@ -51,7 +56,8 @@ class Benchmark:
         self.manifest = manifest_io.load(self.folder)
         self.name = self.manifest["name"]
         self.space = spaces.get(self.manifest["space"])
-        self.datasets = list(self.manifest["datasets"])
+        held = downloaded_datasets(self.folder)  # a partial download holds only some datasets
+        self.datasets = [d for d in self.manifest["datasets"] if held is None or d in held]
         self.epochs = int(self.manifest["epochs"])
         self.budgets = {int(k): int(v) for k, v in self.manifest.get("budgets", {str(self.epochs): self.epochs}).items()}
         columns = self.manifest["columns"]
@@ -156,7 +162,7 @@ class Benchmark:
             con = duckdb.connect()
             con.execute("SET enable_progress_bar = false")
             files = ", ".join("'" + str(self.folder / s["path"]).replace("'", "''") + "'"
-                              for s in self.manifest["shards"])
+                              for d in self.datasets for s in self._shards[d])
             con.execute(f"CREATE VIEW curves AS SELECT * FROM read_parquet([{files}], hive_partitioning = true)")
             identity = "arch_id, arch, arch_index, dataset, seed, budget, source"
             epochs = f"UNNEST(generate_series(1, {self.epochs})) AS epoch"

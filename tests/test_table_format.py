@@ -1,0 +1,82 @@
+"""Schema, content hash, shard writer determinism, and manifest verification (corruption is named)."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from nbx11_data import manifest
+from nbx11_data.builder.shards import Card, write_benchmark
+from nbx11_data.errors import CorruptFileError
+from nbx11_data.table_format import Column, build_schema, content_sha256, schema_info
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+CARD = Card(pretty_name="Toy", license="mit", summary="toy", how_made="test", limits="none", citation="")
+
+
+def _toy(n=50, epochs=4):
+    schema = build_schema([Column("valid_acc", "curve", "%", "max", "acc")], [Column("params", "cost", "M", "min", "p")],
+                          epochs, {"benchmark": "toy"})
+    curves = np.arange(n * epochs, dtype=np.float32).reshape(n, epochs)
+    curves[::3, 2:] = np.nan
+    rows = pa.table({"arch_id": [f"{i:032x}" for i in range(n)], "arch": [str(i) for i in range(n)],
+                     "arch_index": list(range(n)), "seed": [None if i % 2 else 1 for i in range(n)],
+                     "budget": [epochs] * n, "source": ["measured"] * n,
+                     "valid_acc": pa.FixedSizeListArray.from_arrays(pa.array(curves.ravel()), epochs),
+                     "params": [float(i) for i in range(n)]})
+    return schema, rows
+
+
+def test_schema_metadata_and_finals(tmp_path):
+    schema, rows = _toy()
+    info = schema_info(schema)
+    assert info["schema_version"] == 1 and info["epochs"] == 4
+    assert schema.field("valid_acc").metadata[b"unit"] == b"%"
+    write_benchmark(tmp_path, {"a": rows}, name="toy", space="nb201", schema=schema, provenance=[], card=CARD)
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(tmp_path / "dataset=a/part-00000-of-00001.parquet")
+    assert table.column("valid_acc_final").to_pylist()[:2] == [1.0, 7.0]  # row 0: NaN after epoch 2
+
+
+def test_content_hash_ignores_chunking_but_not_values():
+    _, rows = _toy()
+    assert content_sha256(rows) == content_sha256(pa.concat_tables([rows.slice(0, 7), rows.slice(7)]))
+    changed = rows.set_column(7, "params", pa.array([0.5] + [float(i) for i in range(1, 50)]))
+    assert content_sha256(changed) != content_sha256(rows)
+
+
+def test_writer_is_deterministic_and_splits_shards(tmp_path):
+    schema, rows = _toy(n=3000, epochs=50)
+    first = write_benchmark(tmp_path / "a", {"x": rows}, name="toy", space="nb201", schema=schema, provenance=[],
+                            card=CARD, max_shard_bytes=60_000)
+    second = write_benchmark(tmp_path / "b", {"x": rows}, name="toy", space="nb201", schema=schema, provenance=[],
+                             card=CARD, max_shard_bytes=60_000)
+    assert len(first["shards"]) > 1 and first["shards"] == second["shards"]
+    assert all(s["bytes"] <= 60_000 for s in first["shards"])
+    assert first["shards"][0]["path"].endswith(f"part-00000-of-{len(first['shards']):05d}.parquet")
+    assert sum(s["rows"] for s in first["shards"]) == 3000
+    assert "configs:" in (tmp_path / "a" / "README.md").read_text()
+
+
+def test_verify_names_corrupt_and_missing_shards(tmp_path):
+    copy = tmp_path / "nb201"
+    shutil.copytree(REPO / "tables" / "nb201", copy)
+    manifest.verify(copy)
+    shard = copy / manifest.load(copy)["shards"][1]["path"]
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    shard.write_bytes(bytes(data))
+    with pytest.raises(CorruptFileError, match=shard.name):
+        manifest.verify(copy)
+    shard.unlink()
+    with pytest.raises(CorruptFileError, match="missing"):
+        manifest.verify(copy)
+    (copy / "manifest.json").write_text("{")
+    with pytest.raises(CorruptFileError, match="manifest.json"):
+        manifest.load(copy)
