@@ -29,6 +29,8 @@ COMMANDS = {
     "verify": ("verify", "check a benchmark's shards against its manifest (hash, rows, schema)"),
     "download": ("download", "fetch a benchmark (or some datasets of it) into the local cache, verified"),
     "publish": ("publish", "lay out a benchmark as a static mirror for `nbx11 download`"),
+    "export": ("export", "export final accuracies and costs, or selected curves, as CSV or Parquet"),
+    "plot": ("plot", "plot learning curves of architectures (mean and seed spread) to a PNG"),
     "run": ("run", "run NAS optimizers (x11's LCE framework) on a benchmark in simulated time"),
     "plot-runs": ("plot_runs", "plot regret against simulated time of `nbx11 run` results"),
 }

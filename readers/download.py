@@ -41,6 +41,7 @@ MIRROR_ENV = "NBX11_MIRROR"
 MANIFEST = manifest_io.FILENAME
 MANIFEST_HASH = "manifest.json.sha256"
 PARTIAL_DIR = ".partial"
+LOCAL_STATE = "download.json"  # which datasets a (partial) download holds; read by the reader
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -110,7 +111,21 @@ def download(name: str, datasets=None, seeds=None, *, base_url: str | None = Non
             else:
                 result.cached.append(entry["path"])
         _prune(bench, manifest)
+        held = sorted({s["partition"]["dataset"] for s in manifest["shards"]}
+                      - {s["partition"]["dataset"] for s in manifest["shards"] if not (bench / s["path"]).is_file()})
+        atomic_write_text(bench / LOCAL_STATE, json.dumps({"manifest_sha256": digest, "datasets": held}) + "\n")
     return result
+
+
+def downloaded_datasets(folder: str | Path) -> list[str] | None:
+    """The datasets a download into ``folder`` holds, or None where ``folder`` is not a download."""
+    state = Path(folder) / LOCAL_STATE
+    if not state.is_file():
+        return None
+    try:
+        return list(json.loads(state.read_text(encoding="utf-8"))["datasets"])
+    except (ValueError, KeyError, TypeError) as err:
+        raise CorruptFileError(f"{state} is damaged ({err}): run `nbx11 download` again") from err
 
 
 def select_shards(manifest: dict, datasets=None, seeds=None) -> list[dict]:

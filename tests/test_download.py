@@ -312,3 +312,21 @@ def test_cli_publish_and_download(tables, mirror, tmp_path, capsys):
     assert "fetched 2 files" in out and "all verified" in out
     assert main(["download", NAME, "--dataset", "nope", "--base-url", url, "--cache-dir", str(tmp_path / "c")]) == 2
     assert "unknown dataset 'nope'" in capsys.readouterr().err
+
+
+def test_reader_opens_a_partial_download_and_falls_back_to_the_cache(mirror, tmp_path, monkeypatch):
+    import nbx11_data
+
+    url, _ = mirror
+    got = nbx11_data.download(NAME, ["cifar100"], base_url=url, cache_dir=tmp_path / "cache")
+    bench = nbx11_data.open(NAME, root=got.root)
+    assert bench.datasets == ["cifar100"]
+    assert bench.sql("SELECT count(DISTINCT dataset), count(*) FROM final").fetchall() == [(1, 180)]
+    assert bench.curve(bench.archs()[0], dataset="cifar100", metric="valid_acc", seed=888, budget=30).shape == (30,)
+    with pytest.raises(UnknownNameError, match="unknown dataset 'cifar10-valid'; allowed: cifar100"):
+        bench.curve(bench.archs()[0], dataset="cifar10-valid")
+    monkeypatch.setenv("NBX11_TABLES", str(tmp_path / "no-tables"))
+    monkeypatch.setenv("NBX11_CACHE", str(got.root))
+    assert nbx11_data.open(NAME).folder == got.path
+    nbx11_data.download(NAME, base_url=url)  # the rest: now complete
+    assert nbx11_data.open(NAME).datasets == sorted(DATASETS)
