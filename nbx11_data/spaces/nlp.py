@@ -231,60 +231,45 @@ def _check(nodes: Iterable[tuple[object, object, object]], size: int) -> tuple[S
     return spec, k
 
 
-def _topological_order(spec: Spec, k: int) -> list[str]:
-    """Nodes reached from h_new_0.., inputs before users; raises on a cycle or a node that reaches no output."""
-    state: dict[str, bool] = {}  # False while on the path, True when done
-    order: list[str] = []
+def _canonicalize(spec: Spec, k: int) -> NLPArch:
+    """The canonical cell: input orders fixed by structural keys, nodes named in DFS post-order.
+
+    One DFS from the outputs finds cycles and dead nodes and gives every node a
+    structural (Merkle) key, invariant to intermediate names and commutative input
+    order; commutative inputs are sorted by key. Inputs with equal keys are tried in
+    every order and the smallest resulting string is kept.
+    """
+    key = dict(_NAMED_KEY)
+    chosen: dict[str, tuple[str, ...]] = {}
+    ties: list[str] = []
     path: list[str] = []
 
     def visit(name: str) -> None:
-        state[name] = False
         path.append(name)
-        for child in spec[name][1]:
-            if child in spec:
-                done = state.get(child)
-                if done is None:
-                    visit(child)
-                elif not done:
-                    cycle = path[path.index(child):] + [child]
-                    raise _error(f"the recipe has a cycle: {' <- '.join(cycle)}")
-        path.pop()
-        state[name] = True
-        order.append(name)
-
-    for root in OUTPUTS[:k]:
-        if root not in state:
-            visit(root)
-    if len(order) < len(spec):
-        dead = next(name for name in spec if name not in state)
-        raise _error(f"node {dead!r} does not lead to any output h_new_*; remove it")
-    return order
-
-
-# ---------------------------------------------------------------- canonical form
-
-
-def _canonicalize(spec: Spec, k: int) -> NLPArch:
-    """The canonical cell: input orders fixed by structural keys, nodes named in DFS post-order."""
-    order = _topological_order(spec, k)
-    # Structural (Merkle) key of every node: invariant to intermediate names and commutative order.
-    key = dict(_NAMED_KEY)
-    chosen: dict[str, tuple[str, ...]] = {}
-    ties = []
-    for name in order:
         op, inputs = spec[name]
+        for child in inputs:
+            if child in spec and child not in chosen:
+                if child in path:
+                    raise _error(f"the recipe has a cycle: {' <- '.join(path[path.index(child):] + [child])}")
+                visit(child)
+        path.pop()
         if op in COMMUTATIVE:
             inputs = tuple(sorted(inputs, key=key.__getitem__))
             if len({key[i] for i in inputs}) < len(inputs):
                 ties.append(name)
         chosen[name] = inputs
         if name not in _OUTPUT_SET:
-            text = f"{op}({','.join([key[i] for i in inputs])})"
-            key[name] = "9" + hashlib.md5(text.encode()).hexdigest()
+            key[name] = "9" + hashlib.md5(f"{op}({','.join([key[i] for i in inputs])})".encode()).hexdigest()
+
+    for root in OUTPUTS[:k]:
+        if root not in chosen:
+            visit(root)
+    if len(chosen) < len(spec):
+        dead = next(name for name in spec if name not in chosen)
+        raise _error(f"node {dead!r} does not lead to any output h_new_*; remove it")
     canonical = _serialize(spec, chosen, k)
-    if ties:  # structurally equal inputs of a commutative op: every order, keep the smallest string
-        options = [_tie_orders(chosen[name], key) for name in ties]
-        for pick in itertools.product(*options):
+    if ties:
+        for pick in itertools.product(*[_tie_orders(chosen[name], key) for name in ties]):
             chosen.update(zip(ties, pick))
             canonical = min(canonical, _serialize(spec, chosen, k))
     arch = NLPArch(canonical)
