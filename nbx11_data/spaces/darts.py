@@ -123,6 +123,7 @@ YAHPO_COLUMNS = tuple(
     [f"{_CS}edge_{c}_{k}".replace(":", "_COLON_") for c in CELLS for k in range(N_EDGES)]
     + [f"{_CS}inputs_node_{c}_{n}".replace(":", "_COLON_") for c in CELLS for n in NODES[1:]]
 )
+_PAIR_TEXT = {(op, src): f"('{op}', {src})" for op in OPS for src in range(max(NODES))}
 # YAHPO's integer codes (encoding_v2.json): 0 = '#na#', then the sorted category names from 1.
 YAHPO_OP_CODE = {op: i + 1 for i, op in builtins.enumerate(sorted(OPS))}
 
@@ -149,7 +150,7 @@ class DartsArch:
 
     @cached_property
     def _canonical(self) -> str:
-        cells = [", ".join(f"('{op}', {src})" for op, src in cell) for cell in (self.normal, self.reduce)]
+        cells = [", ".join(map(_PAIR_TEXT.__getitem__, cell)) for cell in (self.normal, self.reduce)]
         return (
             f"Genotype(normal=[{cells[0]}], normal_concat=[2, 3, 4, 5],"
             f" reduce=[{cells[1]}], reduce_concat=[2, 3, 4, 5])"
@@ -164,20 +165,27 @@ def _is_int(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-# Valid (op, input) pairs of each of the 8 pair slots of a cell (slot k belongs to node 2 + k // 2).
-_VALID_PAIRS = tuple(frozenset((op, src) for op in OPS for src in range(NODES[k // 2])) for k in range(N_PAIRS))
+# The valid canonical ((op, a), (op, b)) pairs of each node (a < b < node).
+_VALID_NODES = tuple(
+    frozenset(((op_a, a), (op_b, b)) for a, b in combinations(range(node), 2) for op_a in OPS for op_b in OPS)
+    for node in NODES
+)
+
+
+def _node_pairs_ok(cell) -> bool:
+    """Each node's two pairs are valid, with distinct inputs in ascending order (no type checks)."""
+    return ((cell[0], cell[1]) in _VALID_NODES[0] and (cell[2], cell[3]) in _VALID_NODES[1]
+            and (cell[4], cell[5]) in _VALID_NODES[2] and (cell[6], cell[7]) in _VALID_NODES[3])
 
 
 def _cell_ok(cell) -> bool:
-    """Fast check of one cell: 8 (op, int input) tuples, valid, each node's inputs distinct and ascending."""
+    """Fast check of one cell: 8 (str op, int input) tuples, valid, each node's inputs distinct and ascending."""
     if type(cell) is not tuple or len(cell) != N_PAIRS:
         return False
-    for k, pair in builtins.enumerate(cell):
+    for pair in cell:
         if not (type(pair) is tuple and len(pair) == 2 and type(pair[0]) is str and type(pair[1]) is int):
             return False
-        if pair not in _VALID_PAIRS[k]:
-            return False
-    return cell[0][1] < cell[1][1] and cell[2][1] < cell[3][1] and cell[4][1] < cell[5][1] and cell[6][1] < cell[7][1]
+    return _node_pairs_ok(cell)
 
 
 def validate(arch: DartsArch) -> None:
@@ -298,9 +306,20 @@ def parse_genotype_string(text: str) -> DartsArch:
             " ...8 (op, input) pairs], normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5])\""
         )
     normal, normal_concat, reduce, reduce_concat = match.groups()
-    _check_concat("normal_concat", _concat_values(normal_concat))
-    _check_concat("reduce_concat", _concat_values(reduce_concat))
-    return _build(*[[(op, int(src)) for _, op, src in _PAIR_RE.findall(cell)] for cell in (normal, reduce)])
+    for name, concat in (("normal_concat", normal_concat), ("reduce_concat", reduce_concat)):
+        if concat not in _CONCAT_TEXT:
+            _check_concat(name, _concat_values(concat))
+    cells = [[(op, int(src)) for _, op, src in _PAIR_RE.findall(cell)] for cell in (normal, reduce)]
+    if len(cells[0]) == len(cells[1]) == N_PAIRS:  # fast path: sort each node's pairs, check by set lookup
+        for cell in cells:
+            for k in range(0, N_PAIRS, 2):
+                if cell[k][1] > cell[k + 1][1]:
+                    cell[k], cell[k + 1] = cell[k + 1], cell[k]
+        if _node_pairs_ok(cells[0]) and _node_pairs_ok(cells[1]):
+            arch = DartsArch(tuple(cells[0]), tuple(cells[1]))
+            arch.__dict__["_valid"] = True
+            return arch
+    return _build(*cells)  # raises the error that names the offending part
 
 
 def from_config(config) -> DartsArch:
