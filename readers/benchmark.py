@@ -160,7 +160,10 @@ class Benchmark:
             import duckdb
 
             con = duckdb.connect()
-            con.execute("SET enable_progress_bar = false")
+            try:
+                con.execute("SET enable_progress_bar = false")
+            except duckdb.InvalidInputException:  # Jupyter without ipywidgets refuses the setting; it is off there
+                pass
             files = ", ".join("'" + str(self.folder / s["path"]).replace("'", "''") + "'"
                               for d in self.datasets for s in self._shards[d])
             con.execute(f"CREATE VIEW curves AS SELECT * FROM read_parquet([{files}], hive_partitioning = true)")

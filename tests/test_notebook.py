@@ -1,0 +1,23 @@
+"""The teaching notebook runs top to bottom without an error (executed with nbclient, this venv's kernel)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "examples" / "teaching.ipynb"
+
+
+def test_teaching_notebook_executes(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(notebook, timeout=180, kernel_name="python3",
+                                     resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()  # raises CellExecutionError naming the cell on any error
+    outputs = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert all(cell.get("execution_count") for cell in outputs)
+    assert any(o.get("data", {}).get("image/png") for cell in outputs for o in cell.outputs)  # the plot
+    text = "".join(o.get("text", "") for cell in outputs for o in cell.outputs)
+    assert "dataset=cifar100/part-00000-of-00001.parquet" in text
