@@ -85,7 +85,10 @@ class Benchmark:
         """Curves of many architectures as one (n, epochs) float32 array, in the order given."""
         dataset, metric, budget, seed = self._resolve_names(dataset, metric, budget, seed)
         rows = self._rows_of(archs, dataset, budget, seed)
-        return self._matrix(dataset, metric)[rows, : self.budgets[budget]]
+        matrix = self._matrix(dataset, metric)
+        if self.budgets[budget] == matrix.shape[1]:
+            return matrix.take(rows, axis=0)
+        return matrix[rows, : self.budgets[budget]]
 
     def query(self, archs, dataset=None, metrics=None, seed=_DEFAULT, budget=None, epoch=None, arrow=False):
         """One row per architecture: identity, then each metric's value at ``epoch`` (1-based; default final).
@@ -229,10 +232,14 @@ class Benchmark:
     def _rows_of(self, archs, dataset, budget, seed) -> np.ndarray:
         index = self._ensure_index()
         rows = index["rows"].get((dataset, budget, seed))
-        positions = np.fromiter((self._position(a) for a in archs), dtype=np.int64)
+        fast = index["positions"].get
+        archs = archs if isinstance(archs, list) else list(archs)
+        found_fast = [fast(a) if type(a) is str else None for a in archs]  # canonical strings: one dict hit each
+        positions = np.fromiter((p if p is not None else self._position(a) for p, a in zip(found_fast, archs)),
+                                dtype=np.int64, count=len(archs))
         found = np.full(len(positions), -1, dtype=np.int64) if rows is None else rows[positions]
         if (found < 0).any():
-            missing = list(archs)[int(np.flatnonzero(found < 0)[0])]
+            missing = archs[int(np.flatnonzero(found < 0)[0])]
             self._not_found(missing, None, dataset, budget, seed)
         return found
 
