@@ -180,20 +180,28 @@ def _key(arch: NB101Arch) -> tuple[int, int, int]:
     return n, bits, _code(_LABEL[op] for op in arch.ops[1:-1])
 
 
+@lru_cache(maxsize=1 << 16)
+def _smallest_orders(n: int, bits: int) -> tuple[int, tuple[tuple[int, ...], ...]]:
+    """(smallest bitmask over the topological vertex orders of a structure, the orders giving it).
+
+    Each order is given as, for each new interior position, the old interior index it takes.
+    """
+    inverse, targets = _perms(n)
+    present = [i for i in range(targets.shape[1]) if bits >> i & 1]
+    moved = targets[:, present]
+    new_bits = np.left_shift(1, np.maximum(moved, 0)).sum(axis=1)
+    new_bits[(moved < 0).any(axis=1)] = np.iinfo(np.int64).max
+    best = new_bits.min()
+    orders = inverse[new_bits == best][:, 1:-1] - 1
+    return int(best), tuple(map(tuple, orders.tolist()))
+
+
 def _canonical(n: int, bits: int, labels: tuple[int, ...]) -> tuple[int, int]:
     """(bits, code) of the smallest topological vertex order of a pruned graph."""
     if n <= 3:
         return bits, _code(labels)
-    inverse, targets = _perms(n)
-    present = [i for i in range(targets.shape[1]) if bits >> i & 1]
-    moved = targets[:, present]
-    valid = (moved >= 0).all(axis=1)
-    new_bits = np.left_shift(1, np.where(moved >= 0, moved, 0)).sum(axis=1)
-    full = np.array((0, *labels, 0), dtype=np.int64)
-    codes = full[inverse[:, 1:-1]] @ _pow3(n)
-    keys = np.where(valid, new_bits * 3 ** (n - 2) + codes, np.iinfo(np.int64).max)
-    best = int(keys.min())
-    return divmod(best, 3 ** (n - 2))
+    best, orders = _smallest_orders(n, bits)
+    return best, min(_code(labels[i] for i in order) for order in orders)
 
 
 # --- parsing and validation -------------------------------------------------------------------
@@ -214,8 +222,8 @@ def _op_name(vertex: int, op) -> str:
     )
 
 
-def _matrix_rows(matrix) -> list[list[int]]:
-    """A square 0/1 matrix as lists of ints, or an error naming what is wrong."""
+def _matrix_rows(matrix) -> list:
+    """A square 0/1 matrix as a list of rows, or an error naming what is wrong."""
     if isinstance(matrix, np.ndarray):
         if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
             raise _fail(f"the adjacency matrix must be square, got shape {matrix.shape}")
@@ -227,20 +235,20 @@ def _matrix_rows(matrix) -> list[list[int]]:
     if isinstance(matrix, (str, bytes)) or not isinstance(matrix, (list, tuple)):
         raise _fail(f"the adjacency matrix must be a list of rows or a numpy array, got {type(matrix).__name__}")
     n = len(matrix)
+    if all(type(row) in (list, tuple) and len(row) == n for row in matrix):  # fast path: plain 0/1 ints
+        flat = [value for row in matrix for value in row]
+        if set(map(type, flat)) <= {int, bool} and set(flat) <= {0, 1}:
+            return matrix
     rows = []
     for r, row in builtins.enumerate(matrix):
         if isinstance(row, np.ndarray):
             row = row.tolist()
         if not isinstance(row, (list, tuple)) or len(row) != n:
             raise _fail(f"the adjacency matrix must be square ({n}x{n}); row {r} is {row!r}")
-        values = []
         for c, value in builtins.enumerate(row):
-            if isinstance(value, (bool, np.bool_)):
-                value = int(value)
             if not isinstance(value, (int, np.integer, float, np.floating)) or value not in (0, 1):
                 raise _fail(f"adjacency entry [{r}][{c}] is {value!r}; entries must be 0 or 1")
-            values.append(int(value))
-        rows.append(values)
+        rows.append(row)
     return rows
 
 
@@ -249,7 +257,7 @@ def _from_matrix_ops(matrix, ops) -> NB101Arch:
     n = len(rows)
     if isinstance(ops, (str, bytes)) or not isinstance(ops, (list, tuple, np.ndarray)):
         raise _fail(f"ops must be a list of op names, got {type(ops).__name__}")
-    names = [_op_name(v, op) for v, op in builtins.enumerate(ops)]
+    names = [op if type(op) is str else _op_name(v, op) for v, op in builtins.enumerate(ops)]
     if len(names) != n:
         raise _fail(f"{len(names)} ops for a {n}x{n} matrix; give one op per vertex")
     if n < 2:
@@ -261,17 +269,25 @@ def _from_matrix_ops(matrix, ops) -> NB101Arch:
     for v in range(1, n - 1):
         if names[v] not in _LABEL:
             raise _fail(f"vertex {v} has unknown op {names[v]!r}; allowed: {', '.join(OPS)}")
-    _check_upper_triangular(rows)
-    keep = _on_a_path(rows)
-    if keep is None:
+    ins, outs = [0] * n, [0] * n  # bitmasks of in- and out-neighbours
+    for x, row in builtins.enumerate(rows):
+        for y, edge in builtins.enumerate(row):
+            if edge:
+                if y <= x:
+                    _raise_not_upper_triangular(rows, x, y)
+                outs[x] |= 1 << y
+                ins[y] |= 1 << x
+    keep = _on_a_path(ins, outs)
+    if not keep:
         raise _fail("no path from input to output (the pruned graph is empty)")
     m = len(keep)
     if m > MAX_VERTICES:
         raise _fail(f"{m} vertices after pruning; at most {MAX_VERTICES} are allowed")
     bits, n_edges = 0, 0
-    for j, y in builtins.enumerate(keep):
+    for j in range(1, m):
+        sources = ins[keep[j]]
         for i in range(j):
-            if rows[keep[i]][y]:
+            if sources >> keep[i] & 1:
                 bits |= 1 << _edge_bit(i, j)
                 n_edges += 1
     if n_edges > MAX_EDGES:
@@ -280,19 +296,15 @@ def _from_matrix_ops(matrix, ops) -> NB101Arch:
     return _arch(m, bits, code)
 
 
-def _check_upper_triangular(rows: list[list[int]]) -> None:
-    n = len(rows)
-    for x in range(n):
-        for y in range(x + 1):
-            if rows[x][y]:
-                kind = "a self-loop" if x == y else ("a cycle" if _reaches(rows, y, x) else "a backward edge")
-                raise _fail(
-                    f"edge {x}->{y} is {kind}: the matrix must be strictly upper-triangular"
-                    " (an acyclic graph with vertices in topological order)"
-                )
+def _raise_not_upper_triangular(rows: list, x: int, y: int) -> None:
+    kind = "a self-loop" if x == y else ("a cycle" if _reaches(rows, y, x) else "a backward edge")
+    raise _fail(
+        f"edge {x}->{y} is {kind}: the matrix must be strictly upper-triangular"
+        " (an acyclic graph with vertices in topological order)"
+    )
 
 
-def _reaches(rows: list[list[int]], source: int, target: int) -> bool:
+def _reaches(rows: list, source: int, target: int) -> bool:
     seen, frontier = {source}, [source]
     while frontier:
         v = frontier.pop()
@@ -305,19 +317,19 @@ def _reaches(rows: list[list[int]], source: int, target: int) -> bool:
     return False
 
 
-def _on_a_path(rows: list[list[int]]) -> list[int] | None:
-    """Vertices on some input-to-output path (NB101 ``ModelSpec._prune``), or None when none is."""
-    n = len(rows)
-    forward = [False] * n
-    forward[0] = True
+def _on_a_path(ins: list[int], outs: list[int]) -> list[int]:
+    """Vertices on some input-to-output path (NB101 ``ModelSpec._prune``); empty when there is none."""
+    n = len(ins)
+    forward = 1
     for y in range(1, n):
-        forward[y] = any(forward[x] and rows[x][y] for x in range(y))
-    backward = [False] * n
-    backward[n - 1] = True
+        if ins[y] & forward:
+            forward |= 1 << y
+    backward = 1 << (n - 1)
     for x in range(n - 2, -1, -1):
-        backward[x] = any(backward[y] and rows[x][y] for y in range(x + 1, n))
-    keep = [v for v in range(n) if forward[v] and backward[v]]
-    return keep if len(keep) >= 2 and keep[0] == 0 and keep[-1] == n - 1 else None
+        if outs[x] & backward:
+            backward |= 1 << x
+    live = forward & backward
+    return [v for v in range(n) if live >> v & 1] if live & 1 else []
 
 
 def _parse_canonical_string(text: str) -> NB101Arch:
@@ -400,21 +412,15 @@ def _module_hash(n: int, bits: int, labels: tuple[int, ...]) -> str:
     _, ins, outs = _structure(n, bits)
     full = (-1, *labels, -2)
     hashes = [_initial_hash(len(outs[v]), len(ins[v]), full[v]) for v in range(n)]
-    neighbours = tuple(zip(range(n), ins, outs))
+    plan = tuple(zip(range(n), ins, outs))
     md5 = hashlib.md5
     for _ in range(n):
-        hashes = [
-            md5(
-                (
-                    "".join(sorted([hashes[w] for w in in_v]))
-                    + "|"
-                    + "".join(sorted([hashes[w] for w in out_v]))
-                    + "|"
-                    + hashes[v]
-                ).encode("utf-8")
-            ).hexdigest()
-            for v, in_v, out_v in neighbours
-        ]
+        new = []
+        for v, in_v, out_v in plan:  # a single neighbour needs no sort: the common case
+            a = hashes[in_v[0]] if len(in_v) == 1 else "".join(sorted([hashes[w] for w in in_v]))
+            b = hashes[out_v[0]] if len(out_v) == 1 else "".join(sorted([hashes[w] for w in out_v]))
+            new.append(md5(f"{a}|{b}|{hashes[v]}".encode("utf-8")).hexdigest())
+        hashes = new
     return md5(str(sorted(hashes)).encode("utf-8")).hexdigest()
 
 
