@@ -330,3 +330,25 @@ def test_reader_opens_a_partial_download_and_falls_back_to_the_cache(mirror, tmp
     assert nbx11_data.open(NAME).folder == got.path
     nbx11_data.download(NAME, base_url=url)  # the rest: now complete
     assert nbx11_data.open(NAME).datasets == sorted(DATASETS)
+
+
+def test_committed_nb201_round_trip(tmp_path):
+    """The real table: published, served, downloaded partially then fully, and identical to the source."""
+    import nbx11_data
+
+    source = manifest_io.load(nbx11_data.open("nb201").folder)
+    site = tmp_path / "site"
+    publish("nb201", site)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.state = _State(site)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        part = download("nb201", ["cifar100"], base_url=url, cache_dir=tmp_path / "cache")
+        assert nbx11_data.open("nb201", root=part.root).datasets == ["cifar100"]
+        full = download("nb201", base_url=url, cache_dir=tmp_path / "cache")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert sorted(part.fetched + full.fetched) == sorted(["README.md", *(s["path"] for s in source["shards"])])
+    assert manifest_io.verify(full.path) == source  # every sha256, row count and schema
