@@ -186,6 +186,33 @@ def test_structurally_equal_inputs_of_a_commutative_op():
     assert nlp.format(a) == nlp.format(b) == nlp.format(c)
 
 
+@st.composite
+def twins(draw):
+    """Two structurally equal branches from x into one sum, one branch also read elsewhere."""
+    ops = draw(st.lists(st.sampled_from(["activation_tanh", "activation_sigm"]), min_size=1, max_size=3))
+    recipe = {}
+    for copy in "pq":
+        source = "x"
+        for level, op in enumerate(ops):
+            recipe[f"{copy}{level}"] = {"op": op, "input": [source]}
+            source = f"{copy}{level}"
+    recipe["s"] = {"op": "elementwise_sum", "input": [f"p{len(ops) - 1}", f"q{len(ops) - 1}"]}
+    reader = f"{draw(st.sampled_from('pq'))}{draw(st.integers(0, len(ops) - 1))}"
+    recipe["t"] = {"op": draw(st.sampled_from(["activation_tanh", "activation_leaky_relu"])), "input": [reader]}
+    recipe["h_new_0"] = {"op": "linear", "input": ["s", "t", "h_prev_0"]}
+    return recipe
+
+
+@settings(max_examples=60)
+@given(twins(), st.data())
+def test_arch_id_with_structurally_equal_commutative_inputs(recipe, data):
+    other = renamed(recipe, data)
+    assert nlp.arch_id(other) == nlp.arch_id(recipe)
+    swap = {f"{a}{level}": f"{b}{level}" for a, b in ("pq", "qp") for level in range(3)}
+    mirrored = {n: {"op": v["op"], "input": [swap.get(s, s) for s in v["input"]]} for n, v in recipe.items()}
+    assert nlp.arch_id(mirrored) == nlp.arch_id(recipe)
+
+
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(recipes())
 def test_round_trip(recipe):
@@ -207,10 +234,30 @@ def test_arch_id_is_invariant_to_renaming_order_and_serialization(recipe, data):
     assert nlp.arch_id(";".join(f"{n}={v['op']}({','.join(v['input'])})" for n, v in other.items())) == expected
 
 
-@settings(max_examples=300)
-@given(recipes(max_intermediate=3, ops=("linear", "activation_tanh", "elementwise_sum", "blend")), recipes(max_intermediate=3, ops=("linear", "activation_tanh", "elementwise_sum", "blend")))
-def test_arch_id_equal_exactly_when_isomorphic(a, b):
-    assert (nlp.arch_id(a) == nlp.arch_id(b)) == isomorphic(a, b)
+SMALL = recipes(max_intermediate=3, ops=("linear", "activation_tanh", "elementwise_sum", "blend"))
+
+
+def rewired(recipe: dict, data) -> dict:
+    """``recipe`` with one input of one node replaced by another name (may be invalid)."""
+    name = data.draw(st.sampled_from(sorted(recipe)))
+    inputs = list(recipe[name]["input"])
+    position = data.draw(st.integers(0, len(inputs) - 1))
+    inputs[position] = data.draw(st.sampled_from(sorted(set(recipe) | set(nlp.INPUTS[:2]))))
+    return dict(recipe, **{name: {"op": recipe[name]["op"], "input": inputs}})
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(SMALL, st.data())
+def test_arch_id_equal_exactly_when_isomorphic(a, data):
+    kind = data.draw(st.sampled_from(["independent", "renamed", "rewired", "rewired-renamed"]))
+    b = data.draw(SMALL) if kind == "independent" else rewired(a, data) if kind.startswith("rewired") else a
+    if kind.endswith("renamed"):
+        b = renamed(b, data)
+    try:
+        id_b = nlp.arch_id(b)
+    except InvalidArchitectureError:
+        return
+    assert (nlp.arch_id(a) == id_b) == isomorphic(a, b)
 
 
 @settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
