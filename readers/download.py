@@ -92,9 +92,9 @@ def download(name: str, datasets=None, seeds=None, *, base_url: str | None = Non
     """
     pooch, filelock = _require()
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise UnknownNameError("benchmark name (lowercase letters, digits, '_', '-', '.')", name, [])
+        raise UnknownNameError("benchmark name", name, ["lowercase letters, digits, '_', '-', '.'"])
     if manifest_sha256 is not None and not _HEX64.fullmatch(manifest_sha256.lower()):
-        raise ValueError(f"manifest_sha256 must be 64 hex digits, got {manifest_sha256!r}")
+        raise UnknownNameError("manifest sha256", manifest_sha256, ["64 hex digits"])
     root = cache_root(cache_dir)
     bench = root / name
     root.mkdir(parents=True, exist_ok=True)
