@@ -60,7 +60,9 @@ def recipes(draw, max_intermediate: int = 8, ops=nlp.OPS):
         names = list(nodes)
     outputs = draw(st.permutations(names).map(lambda p: p[:k]))
     rename = {old: f"h_new_{j}" for j, old in enumerate(outputs)}
-    recipe = {rename.get(n, n): {"op": v["op"], "input": [rename.get(s, s) for s in v["input"]]} for n, v in nodes.items()}
+    recipe = {
+        rename.get(n, n): {"op": v["op"], "input": [rename.get(s, s) for s in v["input"]]} for n, v in nodes.items()
+    }
     reached, stack = set(), [f"h_new_{j}" for j in range(k)]
     while stack:
         name = stack.pop()
@@ -74,7 +76,9 @@ def renamed(recipe: dict, data) -> dict:
     """``recipe`` with fresh intermediate names, shuffled keys and shuffled commutative inputs."""
     inner = [n for n in recipe if not n.startswith("h_new_")]
     fresh = data.draw(
-        st.lists(st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True), min_size=len(inner), max_size=len(inner), unique=True)
+        st.lists(
+            st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True), min_size=len(inner), max_size=len(inner), unique=True
+        )
         .filter(lambda names: not any(n == "x" or re.fullmatch(r"h_(prev|new)_\d+", n) for n in names))
     )
     mapping = dict(zip(inner, fresh))
@@ -301,7 +305,7 @@ BAD = [
     (_cell(h_new_0=("linear", ["x", "h_prev_0"]), h_new_2=("linear", ["x", "h_prev_0"])), "missing h_new_1"),
     (_cell(h_new_0=("linear", ["x", "h_prev_0"]), h_new_3=("linear", ["x", "h_prev_0"])), "'h_new_3' is not allowed"),
     (_cell(h_new_0=("linear", ["x", "h_prev_1"])), "reads 'h_prev_1' but the cell has 1 hidden state"),
-    (_cell(a=("activation_tanh", ["x"]), h_new_0=("linear", ["x", "h_prev_0"])), "node 'a' does not lead to any output"),
+    (_cell(a=("activation_tanh", ["x"]), h_new_0=("linear", ["x", "h_prev_0"])), "'a' does not lead to any output"),
     (_cell(h_new_0=("linear", ["x", "x"])), "repeats an input"),
     (_cell(x=("activation_tanh", ["h_prev_0"]), h_new_0=("linear", ["x", "h_prev_0"])), "redefines a cell input"),
     (_cell(**{f"n{i}": ("activation_tanh", ["x"]) for i in range(30)}), "at most 25"),

@@ -233,7 +233,9 @@ def _check(nodes: Iterable[tuple[object, object, object]], size: int) -> tuple[S
     k = len(outputs)
     if k == 0 or max(outputs) != OUTPUTS[k - 1]:
         missing = [o for o in OUTPUTS[: max(k, 1)] if o not in spec] or ["h_new_0"]
-        raise _error(f"outputs must be h_new_0..h_new_{{k-1}} with 1 <= k <= {MAX_HIDDEN}; missing {', '.join(missing)}")
+        raise _error(
+            f"outputs must be h_new_0..h_new_{{k-1}} with 1 <= k <= {MAX_HIDDEN}; missing {', '.join(missing)}"
+        )
     allowed = INPUTS[: k + 1]
     for name, (op, inputs) in spec.items():
         for source in inputs:
@@ -243,7 +245,9 @@ def _check(nodes: Iterable[tuple[object, object, object]], size: int) -> tuple[S
                         f"node {name!r} reads {source!r} but the cell has {k} hidden state(s)"
                         f" (outputs h_new_0..h_new_{k - 1}); it may read {', '.join(allowed)}"
                     )
-                raise _error(f"node {name!r} reads {source!r}, which is neither a node nor an input ({', '.join(allowed)})")
+                raise _error(
+                    f"node {name!r} reads {source!r}, which is neither a node nor an input ({', '.join(allowed)})"
+                )
     return spec, k
 
 
