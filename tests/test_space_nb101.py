@@ -227,13 +227,22 @@ BAD = [
     (([[0, None], [0, 0]], ["input", "output"]), "entries must be 0 or 1"),
     ((np.array([["a", "b"], ["c", "d"]]), ["input", "output"]), "dtype"),
     ((np.zeros((2, 2, 2)), ["input", "output"]), "square"),
+    (nb101.NB101Arch(((0, 1, 1), (0, 0, 1), (0, 0, 0)), ("input", "conv", "output")), "unknown op 'conv'"),
 ]
 
 
 @pytest.mark.parametrize("bad,message", BAD, ids=[m for _, m in BAD])
 def test_malformed_input_raises_project_error(bad, message):
-    with pytest.raises(InvalidArchitectureError, match=f"nb101: .*({message})"):
-        nb101.parse(bad)
+    for function in (nb101.parse, nb101.format, nb101.arch_id, nb101.validate, lambda a: nb101.encode([a])):
+        with pytest.raises(InvalidArchitectureError, match=f"nb101: .*({message})"):
+            function(bad)
+
+
+def test_a_directly_built_arch_is_canonicalised_where_used():
+    direct = nb101.NB101Arch(((0, 1, 1, 0), (0, 0, 0, 1), (0, 0, 0, 1), (0, 0, 0, 0)), ("input", MP, C3, "output"))
+    canonical = nb101.parse(direct)
+    assert canonical.ops == ("input", C3, MP, "output") and canonical != direct
+    assert nb101.format(direct) == nb101.format(canonical) and nb101.arch_id(direct) == nb101.arch_id(canonical)
 
 
 json_like = st.recursive(
