@@ -113,6 +113,13 @@ def write_benchmark(folder: str | Path, partitions: Mapping[str, pa.Table | Iter
         if old.is_dir() and old.name.split("=", 1)[1] not in datasets:
             for stale in old.glob("part-*.parquet"):
                 stale.unlink()
+    return write_card_and_manifest(folder, shards, datasets, name=name, space=space, schema=schema,
+                                   provenance=provenance, card=card, extra=extra)
+
+
+def write_card_and_manifest(folder: Path, shards: list[dict], datasets: list[str], *, name: str, space: str,
+                            schema: pa.Schema, provenance: list[dict], card: Card, extra: dict | None = None) -> dict:
+    """Write README.md, then manifest.json listing the ``shards`` already written; return the manifest."""
     info = schema_info(schema)
     manifest = {
         "name": name,

@@ -6,7 +6,7 @@ manifest). ``nbx11 build NAME`` dispatches here.
 
 Example:
     >>> sorted(BUILDERS)
-    ['nb201']
+    ['nb201', 'nbnlp11-wt2']
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from nbx11_data.errors import UnknownNameError
 # benchmark name -> module under nbx11_data.builder.tables
 BUILDERS = {
     "nb201": "nb201",
+    "nbnlp11-wt2": "nbnlp11_wt2",
 }
 
 

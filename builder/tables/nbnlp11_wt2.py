@@ -1,0 +1,51 @@
+"""Build ``tables/nbnlp11-wt2`` from the NB-NLP11 WikiText-2 checkpoint (sampled cells + every real run).
+
+Predicted rows: ``--archs`` distinct cells from NAS-Bench-NLP's generator (those x11's encoding
+holds), each with its noiseless mean and ``--seeds`` noisy curves of ``val_score``,
+``train_loss`` and ``epoch_time``. Measured rows (``--source``): every complete real run of the
+300 WikiText-2 logs the checkpoint was trained on, with ``num_params``.
+
+Example:
+    nbx11 build nbnlp11-wt2 --source ../shared/data        # the committed default table
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbx11_data.builder.tables import surrogate
+from nbx11_data.table_format import Column
+
+
+def _num_params(path: Path) -> dict:
+    """``{canonical arch: {"num_params": n}}`` of every complete run in the logs."""
+    from nbx11_data.builder.sources import nbnlp
+
+    return {run.arch: dict(run.costs) for run in nbnlp.load(path).runs}
+
+
+SPEC = surrogate.SurrogateBenchmark(
+    name="nbnlp11-wt2",
+    checkpoint="nbnlp11-wt2-v1",
+    pretty_name="NB-NLP11 on WikiText-2 (surrogate + measured)",
+    summary=("Learning curves of NAS-Bench-NLP recurrent cells on WikiText-2 (50 epochs): `val_score`"
+             " (100 - validation log-perplexity, NAS-Bench-x11's NLP target), `train_loss` and `epoch_time`."),
+    limits=("- The checkpoint learned from only the public WikiText-2 logs (under 200 encodable architectures);"
+            " its test-split figures carry wide error bars and are far below x11's PTB surrogate.\n"
+            "- Predicted cells are those x11's encoding holds (at most 8 nodes); measured rows include larger"
+            " cells too. Diverged runs (`loss is nan!`) are left out.\n"
+            "- `num_params` is known for measured rows only (NULL for predicted rows)."),
+    sample_archs=2000,
+    sample_kwargs={"encodable": True},
+    measured=True,
+    costs=(Column("num_params", "cost", "count", "min", "trainable parameters of the whole model (measured rows)"),),
+    measured_costs=_num_params,
+)
+
+
+def add_arguments(parser) -> None:
+    surrogate.add_arguments(parser, SPEC)
+
+
+def build(args, out: Path) -> dict | None:
+    return surrogate.build(SPEC, args, out)
