@@ -4,8 +4,11 @@ Lookups (``curve``, ``curves``, ``query``) go through an index built lazily
 on first use from the identity columns (dicts arch -> position, numpy arrays
 position -> row per dataset/budget/seed) and per-(dataset, metric) float32
 matrices read from the Parquet columns they need. SQL goes to DuckDB views
-``curves``, ``curves_long`` and ``final`` over the shard files. Nothing here
-imports a model library or unpickles.
+``curves``, ``curves_long`` and ``final`` over the shard files. Rows a
+surrogate-built table lacks are predicted live by its checkpoint
+(:mod:`.fallback`); every result says where it came from (``source``:
+``measured``, ``table:<checkpoint>`` or ``live:<checkpoint>``). Nothing here
+imports a model library (until a miss is predicted) or unpickles.
 
 Example:
     >>> import nbx11_data
@@ -19,22 +22,28 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from nbx11_data import manifest as manifest_io, spaces
 from nbx11_data.errors import ArchitectureNotFoundError, CorruptFileError, UnknownNameError
 from nbx11_data.readers.download import downloaded_datasets
+from nbx11_data.readers.fallback import Fallback
 from nbx11_data.readers.paths import available, default_root
-from nbx11_data.table_format import FINAL_SUFFIX
+from nbx11_data.table_format import FINAL_SUFFIX, final_values
 
 _DEFAULT = object()  # "argument not given" (seed=None means the mean-curve rows)
 _IDENTITY = ["arch_id", "arch", "arch_index", "seed", "budget"]
 
 
-def open(name: str, root: str | Path | None = None) -> "Benchmark":  # noqa: A001 - the public name
+def open(name: str, root: str | Path | None = None, fallback: bool = True) -> "Benchmark":  # noqa: A001
     """Open benchmark ``name`` under ``root`` (default: ``$NBX11_TABLES`` or the repository's ``tables/``,
-    then the download cache of ``nbx11 download``)."""
+    then the download cache of ``nbx11 download``).
+
+    ``fallback``: predict rows the table lacks with the checkpoint that built it (needs the ``surrogate``
+    extra when a miss happens); False makes a miss raise :class:`ArchitectureNotFoundError`.
+    """
     from nbx11_data.readers.download import cache_root
 
     roots = [Path(root)] if root is not None else [default_root(), cache_root()]
@@ -45,13 +54,13 @@ def open(name: str, root: str | Path | None = None) -> "Benchmark":  # noqa: A00
         else:
             raise UnknownNameError(f"benchmark (under {' or '.join(map(str, roots))}; `nbx11 download NAME`"
                                    " fetches one)", name, sorted({n for r in roots for n in available(r)}))
-    return Benchmark(folder)
+    return Benchmark(folder, fallback=fallback)
 
 
 class Benchmark:
     """One benchmark folder; see the module docstring. Build with :func:`open`."""
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, fallback: bool = True) -> None:
         self.folder = Path(folder)
         self.manifest = manifest_io.load(self.folder)
         self.name = self.manifest["name"]
@@ -69,29 +78,49 @@ class Benchmark:
         self._index = None
         self._matrices: dict[tuple[str, str], np.ndarray] = {}
         self._connection = None
+        self._sources: dict[str, np.ndarray] = {}
+        self.fallback = Fallback.of(self.manifest, self.datasets, self.epochs, self.budgets) if fallback else None
 
     def __repr__(self) -> str:
         return f"Benchmark({self.name!r}, folder={str(self.folder)!r})"
 
     # ----- lookups ---------------------------------------------------------------------------------------
 
-    def curve(self, arch, dataset=None, metric=None, seed=_DEFAULT, budget=None) -> np.ndarray:
-        """The curve of one architecture (any representation the space accepts), epochs 1..budget, float32."""
+    def curve(self, arch, dataset=None, metric=None, seed=_DEFAULT, budget=None, with_source=False):
+        """The curve of one architecture (any representation the space accepts), epochs 1..budget, float32.
+
+        ``with_source=True`` returns ``(curve, source)``.
+        """
         dataset, metric, budget, seed = self._resolve_names(dataset, metric, budget, seed)
         row = self._row(arch, dataset, budget, seed)
-        return self._matrix(dataset, metric)[row, : self.budgets[budget]].copy()
+        if row < 0:
+            values, sources = self.curves([arch], dataset, metric, seed, budget, with_source=True)
+            return (values[0], sources[0]) if with_source else values[0]
+        curve = self._matrix(dataset, metric)[row, : self.budgets[budget]].copy()
+        return (curve, self._source_labels(dataset)[row]) if with_source else curve
 
-    def curves(self, archs, dataset=None, metric=None, seed=_DEFAULT, budget=None) -> np.ndarray:
-        """Curves of many architectures as one (n, epochs) float32 array, in the order given."""
+    def curves(self, archs, dataset=None, metric=None, seed=_DEFAULT, budget=None, with_source=False):
+        """Curves of many architectures as one (n, epochs) float32 array, in the order given.
+
+        ``with_source=True`` returns ``(curves, sources)``, ``sources`` one string per row.
+        """
         dataset, metric, budget, seed = self._resolve_names(dataset, metric, budget, seed)
-        rows = self._rows_of(archs, dataset, budget, seed)
+        archs = archs if isinstance(archs, list) else list(archs)
+        rows, live = self._gather(archs, dataset, budget, [seed] * len(archs), [metric])
         matrix = self._matrix(dataset, metric)
-        if self.budgets[budget] == matrix.shape[1]:
-            return matrix.take(rows, axis=0)
-        return matrix[rows, : self.budgets[budget]]
+        epochs = self.budgets[budget]
+        if live is None:
+            out = matrix.take(rows, axis=0) if epochs == matrix.shape[1] else matrix[rows, :epochs]
+        else:
+            out = np.empty((len(rows), epochs), dtype=np.float32)
+            hit = rows >= 0
+            out[hit] = matrix[rows[hit], :epochs]
+            out[~hit] = live.curves[metric][:, :epochs]
+        return (out, self._sources_of(rows, dataset)) if with_source else out
 
     def query(self, archs, dataset=None, metrics=None, seed=_DEFAULT, budget=None, epoch=None, arrow=False):
-        """One row per architecture: identity, then each metric's value at ``epoch`` (1-based; default final).
+        """One row per architecture: identity, source, then each metric's value at ``epoch`` (1-based; default
+        final).
 
         Returns a pandas DataFrame, or a pyarrow Table with ``arrow=True``.
         """
@@ -102,24 +131,85 @@ class Benchmark:
         if epoch is not None and not 1 <= epoch <= self.budgets[budget]:
             raise UnknownNameError(f"epoch of budget {budget}", epoch, [f"1..{self.budgets[budget]}"])
         archs = list(archs)
-        rows = self._rows_of(archs, dataset, budget, seed)
-        index = self._ensure_index()
-        base = index["offsets"][dataset]
+        rows, live = self._gather(archs, dataset, budget, [seed] * len(archs), metrics)
+        hit = rows >= 0
+        names, ids = self._names_of(rows, dataset, live)
         columns = {
-            "arch": pa.array(index["arch"][base + rows]),
-            "arch_id": pa.array(index["arch_id"][base + rows]),
+            "arch": pa.array(names, pa.string()),
+            "arch_id": pa.array(ids, pa.string()),
             "dataset": pa.array([dataset] * len(rows)),
             "budget": pa.array(np.full(len(rows), budget, dtype=np.int32)),
             "seed": pa.array([seed] * len(rows), pa.int32()),
+            "source": pa.array(self._sources_of(rows, dataset), pa.string()),
         }
         for metric in metrics:
+            values = np.empty(len(rows), dtype=np.float32)
             if epoch is None:
-                values = self._matrix(dataset, metric + FINAL_SUFFIX)[rows]
+                values[hit] = self._matrix(dataset, metric + FINAL_SUFFIX)[rows[hit]]
             else:
-                values = self._matrix(dataset, metric)[rows, epoch - 1]
-            columns[metric] = pa.array(values, pa.float32())
+                values[hit] = self._matrix(dataset, metric)[rows[hit], epoch - 1]
+            if live is not None:
+                curves = live.curves[metric][:, : self.budgets[budget]]
+                values[~hit] = final_values(curves) if epoch is None else curves[:, epoch - 1]
+            columns[metric] = pa.array(values, pa.float32(), from_pandas=epoch is None)
         table = pa.table(columns)
         return table if arrow else table.to_pandas()
+
+    def rows(self, archs, seeds=_DEFAULT, dataset=None, budget=None, arrow=True):
+        """Whole rows, one per (architecture, seed), with the columns of the ``curves`` view.
+
+        Table rows for hits, live predictions for the rest (``source`` says which); ``seeds``: one seed or
+        a list (each architecture with each seed; None = the mean rows). Returns a pyarrow Table (or pandas).
+        """
+        import pyarrow as pa
+
+        dataset, _, budget, _ = self._resolve_names(dataset, None, budget, None)
+        seeds = [self.defaults.get("seed")] if seeds is _DEFAULT else seeds
+        seeds = list(seeds) if isinstance(seeds, (list, tuple, range, np.ndarray)) else [seeds]
+        archs = archs if isinstance(archs, list) else list(archs)
+        archs_x, seeds_x = [a for a in archs for _ in seeds], seeds * len(archs)
+        rows, live = self._gather(archs_x, dataset, budget, seeds_x, self.metrics)
+        hit = rows >= 0
+        names, ids = self._names_of(rows, dataset, live)
+        if hasattr(self.space, "arch_index"):
+            arch_index = [int(self.space.arch_index(a)) for a in names]
+        else:
+            arch_index = [None] * len(names)
+        columns = {"arch_id": pa.array(ids, pa.string()), "arch": pa.array(names, pa.string()),
+                   "arch_index": pa.array(arch_index, pa.int32()), "seed": pa.array(seeds_x, pa.int32()),
+                   "budget": pa.array(np.full(len(rows), budget, dtype=np.int32)),
+                   "source": pa.array(self._sources_of(rows, dataset), pa.string())}
+        curve_type = pa.list_(pa.float32())
+        finals = {}
+        for metric in self.metrics:
+            curves = np.empty((len(rows), self.epochs), dtype=np.float32)
+            curves[hit] = self._matrix(dataset, metric)[rows[hit]]
+            final = np.empty(len(rows), dtype=np.float32)
+            final[hit] = self._matrix(dataset, metric + FINAL_SUFFIX)[rows[hit]]
+            if live is not None:
+                curves[~hit] = live.curves[metric]
+                final[~hit] = final_values(live.curves[metric])
+            offsets = pa.array(np.arange(0, curves.size + 1, self.epochs, dtype=np.int32))
+            columns[metric] = pa.ListArray.from_arrays(offsets, pa.array(curves.reshape(-1)), type=curve_type)
+            finals[metric + FINAL_SUFFIX] = pa.array(final, pa.float32(), from_pandas=True)
+        columns.update(finals)
+        for cost in self.costs:
+            values = np.full(len(rows), np.nan)
+            values[hit] = self._cost_column(dataset, cost)[rows[hit]]
+            columns[cost] = pa.array(values, pa.float64(), from_pandas=True)
+        columns["dataset"] = pa.array([dataset] * len(rows), pa.string())
+        table = pa.table(columns)
+        return table if arrow else table.to_pandas()
+
+    def register(self, name: str, archs, seeds=_DEFAULT, dataset=None, budget=None) -> None:
+        """Make :meth:`rows` of ``archs`` a DuckDB view ``name`` beside ``curves``, with the same columns.
+
+        Example: ``bench.register("candidates", archs, seeds=range(5))`` then
+        ``bench.sql("SELECT source, avg(val_score_final) FROM candidates GROUP BY source")``.
+        """
+        if not name.isidentifier() or name.lower() in ("curves", "curves_long", "final"):
+            raise UnknownNameError("view name (an identifier other than curves, curves_long, final)", name, [])
+        self.connection.register(name, self.rows(archs, seeds, dataset, budget))
 
     def archs(self, dataset=None) -> list[str]:
         """Canonical strings of the architectures in the table (of ``dataset``, default all), in table order."""
@@ -169,7 +259,9 @@ class Benchmark:
                 pass
             files = ", ".join("'" + str(self.folder / s["path"]).replace("'", "''") + "'"
                               for d in self.datasets for s in self._shards[d])
-            con.execute(f"CREATE VIEW curves AS SELECT * FROM read_parquet([{files}], hive_partitioning = true)")
+            label = "CASE WHEN source LIKE 'surrogate:%' THEN 'table:' || source[11:] ELSE source END AS source"
+            con.execute(f"CREATE VIEW curves AS SELECT * REPLACE ({label})"
+                        f" FROM read_parquet([{files}], hive_partitioning = true)")
             identity = "arch_id, arch, arch_index, dataset, seed, budget, source"
             epochs = f"UNNEST(generate_series(1, {self.epochs})) AS epoch"
             unnest = ", ".join(f"UNNEST({m}::FLOAT[]) AS {m}" for m in self.metrics)
@@ -205,8 +297,8 @@ class Benchmark:
             raise UnknownNameError(kind, name, allowed)
         return name
 
-    def _position(self, arch) -> int:
-        """Position of ``arch`` among the table's architectures; the miss path raises."""
+    def _position(self, arch, missing_ok: bool = False) -> int:
+        """Position of ``arch`` among the table's architectures; the miss path raises (or -1 if ``missing_ok``)."""
         index = self._ensure_index()
         if type(arch) is str:
             position = index["positions"].get(arch)
@@ -217,31 +309,95 @@ class Benchmark:
         arch_id = self.space.arch_id(arch)  # parses: invalid input raises InvalidArchitectureError
         position = index["by_id"].get(arch_id)
         if position is None:
+            if missing_ok:
+                return -1
             self._not_found(arch, arch_id)
         return position
 
     def _row(self, arch, dataset, budget, seed) -> int:
+        """Row of (arch, dataset, budget, seed), -1 if the table has none (invalid ``arch`` raises)."""
         index = self._ensure_index()
         rows = index["rows"].get((dataset, budget, seed))
-        position = self._position(arch)
-        row = -1 if rows is None else rows[position]
-        if row < 0:
-            self._not_found(arch, None, dataset, budget, seed)
-        return row
+        position = self._position(arch, missing_ok=True)
+        return -1 if rows is None or position < 0 else int(rows[position])
 
-    def _rows_of(self, archs, dataset, budget, seed) -> np.ndarray:
+    def _locate(self, archs: list, dataset, budget, seeds: list) -> np.ndarray:
+        """Row of each (arch, seed) for (dataset, budget); -1 where the table has none (invalid archs raise)."""
         index = self._ensure_index()
-        rows = index["rows"].get((dataset, budget, seed))
         fast = index["positions"].get
-        archs = archs if isinstance(archs, list) else list(archs)
         found_fast = [fast(a) if type(a) is str else None for a in archs]  # canonical strings: one dict hit each
-        positions = np.fromiter((p if p is not None else self._position(a) for p, a in zip(found_fast, archs)),
-                                dtype=np.int64, count=len(archs))
-        found = np.full(len(positions), -1, dtype=np.int64) if rows is None else rows[positions]
-        if (found < 0).any():
-            missing = archs[int(np.flatnonzero(found < 0)[0])]
-            self._not_found(missing, None, dataset, budget, seed)
-        return found
+        positions = np.fromiter((p if p is not None else self._position(a, missing_ok=True)
+                                 for p, a in zip(found_fast, archs)), dtype=np.int64, count=len(archs))
+        out = np.full(len(archs), -1, dtype=np.int64)
+        distinct = list(dict.fromkeys(seeds))
+        for seed in distinct:
+            rows = index["rows"].get((dataset, budget, seed))
+            if rows is None:
+                continue
+            pick = slice(None) if len(distinct) == 1 else np.fromiter((s == seed for s in seeds), bool, len(seeds))
+            known = positions[pick]
+            out[pick] = np.where(known >= 0, rows[np.maximum(known, 0)], -1)
+        return out
+
+    def _gather(self, archs: list, dataset, budget, seeds: list, metrics: list[str]):
+        """Table rows of (arch, seed) pairs (-1 = not in the table) and the live curves of the missing ones.
+
+        Returns ``(rows, live)``; ``live`` is None when every pair is a table hit, else a :class:`_Live` with
+        the missing pairs' positions, names, ids and ``{metric: (m, E)}`` curves. Without a fallback that
+        answers, a miss raises (the single miss path).
+        """
+        rows = self._locate(archs, dataset, budget, seeds)
+        missing = np.flatnonzero(rows < 0)
+        if not len(missing):
+            return rows, None
+        if self.fallback is None or not self.fallback.answers(dataset, budget):
+            i = int(missing[0])
+            self._not_found(archs[i], None, dataset, budget, seeds[i])
+        parsed = [self.space.parse(archs[i]) for i in missing]
+        ids = [self.space.arch_id(a) for a in parsed]
+        curves = self.fallback.curves(dataset, parsed, ids, [seeds[i] for i in missing], metrics)
+        return rows, _Live(missing, [self.space.format(a) for a in parsed], ids, curves)
+
+    def _names_of(self, rows: np.ndarray, dataset: str, live) -> tuple[list, list]:
+        """Canonical strings and arch_ids of ``rows`` (table rows, or the parsed misses of ``live``)."""
+        index = self._ensure_index()
+        hit = rows >= 0
+        base = index["offsets"][dataset]
+        names = np.empty(len(rows), dtype=object)
+        ids = np.empty(len(rows), dtype=object)
+        names[hit] = index["arch"][base + rows[hit]]
+        ids[hit] = index["arch_id"][base + rows[hit]]
+        if live is not None:
+            names[live.missing], ids[live.missing] = live.names, live.ids
+        return names.tolist(), ids.tolist()
+
+    def _sources_of(self, rows: np.ndarray, dataset: str) -> np.ndarray:
+        """``source`` of each row: the table's label for hits, ``live:<checkpoint>`` for -1."""
+        labels = self._source_labels(dataset)
+        out = labels.take(np.maximum(rows, 0)) if len(labels) else np.empty(len(rows), dtype=object)
+        if (rows < 0).any():
+            out[rows < 0] = self.fallback.label(dataset)
+        return out
+
+    def _source_labels(self, dataset: str) -> np.ndarray:
+        """Per table row of ``dataset``: ``measured`` or ``table:<checkpoint>`` (stored ``surrogate:<checkpoint>``)."""
+        labels = self._sources.get(dataset)
+        if labels is None:
+            import pyarrow as pa
+
+            column = pa.chunked_array([self._read(s, ["source"]).column(0) for s in self._shards[dataset]])
+            encoded = column.combine_chunks().dictionary_encode()
+            names = np.array([_source_label(v) for v in encoded.dictionary.to_pylist()] + [""], dtype=object)
+            labels = self._sources[dataset] = names[encoded.indices.to_numpy(zero_copy_only=False)]
+        return labels
+
+    def _cost_column(self, dataset: str, cost: str) -> np.ndarray:
+        """Cost column ``cost`` of ``dataset`` as float64 (NaN = NULL), in table order."""
+        key = (dataset, "cost:" + cost)
+        if key not in self._matrices:
+            parts = [self._read(s, [cost]).column(0).to_numpy().astype(np.float64) for s in self._shards[dataset]]
+            self._matrices[key] = np.concatenate(parts) if parts else np.empty(0)
+        return self._matrices[key]
 
     def _not_found(self, arch, arch_id=None, dataset=None, budget=None, seed=None):
         """The single miss path: the architecture, or its (dataset, budget, seed) row, is not in the table."""
@@ -320,3 +476,17 @@ class Benchmark:
         if table.num_rows != shard["rows"]:
             raise CorruptFileError(f"{path}: {table.num_rows} rows, manifest says {shard['rows']}")
         return table
+
+
+class _Live(NamedTuple):
+    """The misses of one request: their positions in it, canonical strings, arch_ids, predicted curves."""
+
+    missing: np.ndarray
+    names: list
+    ids: list
+    curves: dict
+
+
+def _source_label(stored: str) -> str:
+    """What a stored ``source`` says to a reader: ``surrogate:<id>`` rows are answered from the table."""
+    return "table:" + stored.split(":", 1)[1] if stored.startswith("surrogate:") else stored

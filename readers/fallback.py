@@ -1,0 +1,139 @@
+"""Live surrogate answers for what a table lacks: one batched prediction per request, cached per session.
+
+A surrogate-built benchmark records in its manifest the checkpoint that built it (``"checkpoint": {"id",
+"checkpoint_json_sha256"}``, see ``tables/FORMAT.md``). For a row the table does not hold, :class:`Fallback`
+predicts it with that checkpoint (:func:`predict_curves`); the table is a cache of the surrogate, so a live
+row equals the stored row bit for bit. lightgbm is imported only when the first miss is predicted.
+
+Example:
+    >>> import nbx11_data
+    >>> bench = nbx11_data.open("nbnlp11-wt2")  # doctest: +SKIP
+    >>> bench.curves(my_archs, seed=0, with_source=True)[1][:2]  # doctest: +SKIP
+    array(['table:nbnlp11-wt2-v1', 'live:nbnlp11-wt2-v1'], dtype=object)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from nbx11_data.errors import CorruptFileError, MissingDependencyError
+from nbx11_data.io import sha256_file
+
+CHECKPOINTS_ENV = "NBX11_CHECKPOINTS"
+REPO_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
+INSTALL_HINT = 'pip install "nbx11-data[surrogate]"'
+
+
+def checkpoint_roots() -> list[Path]:
+    """Where checkpoint folders are looked for: ``$NBX11_CHECKPOINTS``, then the repository's ``checkpoints/``."""
+    env = os.environ.get(CHECKPOINTS_ENV)
+    return ([Path(env)] if env else []) + [REPO_CHECKPOINTS]
+
+
+def predict_curves(ensemble, archs, seeds, metrics, epochs: int) -> dict[str, np.ndarray]:
+    """Curves of ``archs`` (parsed or canonical) on a table's epoch axis of length ``epochs``: ``{metric: (n, E)}``.
+
+    ``seeds`` is None (noiseless mean, the table's NULL-seed rows) or one int per row; values land at position
+    ``epoch - 1`` of the checkpoint's epochs, NaN elsewhere (not predicted), as the builder lays them out.
+    """
+    predicted = ensemble.predict_batch(archs, seeds=seeds, metrics=list(metrics))
+    positions = np.asarray(ensemble.epochs, dtype=np.int64) - 1
+    if positions.min() < 0 or positions.max() >= epochs:
+        raise CorruptFileError(f"{ensemble.checkpoint_id}: epochs {positions.min() + 1}..{positions.max() + 1}"
+                               f" do not fit a table axis of {epochs} epochs")
+    if len(positions) == epochs and (positions == np.arange(epochs)).all():
+        return predicted
+    out = {}
+    for metric, values in predicted.items():
+        curves = np.full((len(values), epochs), np.nan, dtype=np.float32)
+        curves[:, positions] = values
+        out[metric] = curves
+    return out
+
+
+class Fallback:
+    """The checkpoint of one benchmark, which (dataset, budget) it answers, and a per-session prediction cache."""
+
+    def __init__(self, name: str, checkpoint: dict, datasets: list[str], epochs: int, budget: int) -> None:
+        self.name, self.datasets, self.epochs, self.budget = name, list(datasets), epochs, budget
+        self.checkpoint_id = checkpoint["id"]
+        self.checkpoint_sha256 = checkpoint.get("checkpoint_json_sha256")
+        self._ensemble_loaded = None
+        self._cache: dict[tuple, np.ndarray] = {}  # (dataset, metric, seed, arch_id) -> curve (E,)
+
+    @classmethod
+    def of(cls, manifest: dict, datasets: list[str], epochs: int, budgets) -> "Fallback | None":
+        """The fallback a manifest describes, or None for a table no checkpoint built (e.g. measured only)."""
+        checkpoint = manifest.get("checkpoint")
+        return cls(manifest["name"], checkpoint, datasets, epochs, max(budgets)) if checkpoint else None
+
+    def answers(self, dataset: str, budget: int) -> bool:
+        """Whether misses of ``dataset`` at ``budget`` can be predicted."""
+        return dataset in self.datasets and budget == self.budget
+
+    def label(self, dataset: str) -> str:
+        """The ``source`` of a live row: ``live:<checkpoint-id>``."""
+        return "live:" + self.checkpoint_id
+
+    def curves(self, dataset: str, archs: list, arch_ids: list[str], seeds: list, metrics: list[str]) -> dict:
+        """``{metric: (n, E) float32}`` for parsed ``archs`` with ``seeds`` (one int or None per row).
+
+        Rows already predicted in this session come from the cache; the rest go to the checkpoint in one
+        batched call per kind of seed (None = mean, int = noisy). Metrics the checkpoint lacks are NaN.
+        """
+        wanted = [m for m in metrics if m in self._ensemble().metrics]
+        todo: dict[tuple, int] = {}
+        for i, (arch_id, seed) in enumerate(zip(arch_ids, seeds)):
+            if any((dataset, m, seed, arch_id) not in self._cache for m in wanted):
+                todo.setdefault((arch_id, seed), i)
+        if todo:
+            self._predict(dataset, [archs[i] for i in todo.values()], list(todo), wanted)
+        out = {}
+        for metric in metrics:
+            if metric in wanted:
+                cache = self._cache
+                out[metric] = np.stack([cache[(dataset, metric, s, a)] for a, s in zip(arch_ids, seeds)])
+            else:
+                out[metric] = np.full((len(arch_ids), self.epochs), np.nan, dtype=np.float32)
+        return out
+
+    def _predict(self, dataset: str, archs: list, keys: list[tuple], metrics: list[str]) -> None:
+        ensemble = self._ensemble()
+        for noisy in (False, True):
+            picked = [i for i, (_, seed) in enumerate(keys) if (seed is not None) == noisy]
+            if not picked:
+                continue
+            seeds = [keys[i][1] for i in picked] if noisy else None
+            curves = predict_curves(ensemble, [archs[i] for i in picked], seeds, metrics, self.epochs)
+            for metric, values in curves.items():
+                values.flags.writeable = False
+                for row, i in enumerate(picked):
+                    arch_id, seed = keys[i]
+                    self._cache[(dataset, metric, seed, arch_id)] = values[row]
+
+    def _ensemble(self):
+        """The checkpoint, loaded once; checked to be the one that built the table."""
+        if self._ensemble_loaded is not None:
+            return self._ensemble_loaded
+        checkpoint_id = self.checkpoint_id
+        folder = next((r / checkpoint_id for r in checkpoint_roots() if (r / checkpoint_id / "checkpoint.json").is_file()),
+                      None)
+        if folder is None:
+            raise CorruptFileError(f"{self.name}: checkpoint {checkpoint_id} that built the table is not"
+                                   f" under {' or '.join(map(str, checkpoint_roots()))} (set ${CHECKPOINTS_ENV})")
+        if self.checkpoint_sha256 and sha256_file(folder / "checkpoint.json") != self.checkpoint_sha256:
+            raise CorruptFileError(f"{folder}/checkpoint.json differs from the checkpoint that built {self.name};"
+                                   " live predictions would not match the table")
+        try:
+            from nbx11_data.surrogate.ensemble import load_ensemble
+
+            ensemble = load_ensemble(folder)
+        except MissingDependencyError:
+            raise MissingDependencyError(
+                f"{self.name}: architectures not in the table are predicted live by {checkpoint_id}, which needs"
+                f' lightgbm: {INSTALL_HINT} (or open the benchmark with fallback=False)') from None
+        self._ensemble_loaded = ensemble
+        return ensemble
