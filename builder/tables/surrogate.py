@@ -30,6 +30,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -99,7 +100,7 @@ def build(spec: SurrogateBenchmark, args, out: Path) -> dict | None:
     checkpoint = ck_format.read(folder)
     layout = Layout.from_checkpoint(checkpoint.meta, spec.name, list(spec.costs))
     seeds = _seeds(args.seeds)
-    plan, measured_from = make_plan(spec, checkpoint.meta, args)
+    plan, measured_from = make_plan(spec, checkpoint, args)
     work = Path(args.work) if getattr(args, "work", None) else out.parent / f".{out.name}.build"
     work = work / plan.key[:16]
     shard = _parse_shard(getattr(args, "shard", None))
@@ -117,10 +118,12 @@ def build(spec: SurrogateBenchmark, args, out: Path) -> dict | None:
                     command=_command(spec, args), keep_units=getattr(args, "keep_units", False))
 
 
-def make_plan(spec: SurrogateBenchmark, meta: dict, args) -> tuple[Plan, dict | None]:
+def make_plan(spec: SurrogateBenchmark, checkpoint, args) -> tuple[Plan, dict | None]:
     """The plan of ``args``, and the training-data record when measured rows come from ``--source``."""
+    meta = checkpoint.meta
     space = spaces.get(meta["space"])
-    params = {"benchmark": spec.name, "checkpoint": meta["checkpoint_id"], "seeds": args.seeds}
+    params = {"benchmark": spec.name, "checkpoint": meta["checkpoint_id"], "seeds": args.seeds,
+              "checkpoint_json_sha256": sha256_file(Path(checkpoint.folder) / ck_format.MANIFEST)}
     if spec.sample_archs is None:
         kwargs = {} if args.max_vertices is None else {"max_vertices": args.max_vertices}
         return Plan.enumerated(space, kwargs, args.unit_archs, params), None
@@ -198,15 +201,21 @@ class UnitBuilder:
     """Computes and stores one unit at a time with a loaded checkpoint."""
 
     def __init__(self, checkpoint: str, layout: Layout, seeds: list[int], work: str) -> None:
-        from nbx11_data.surrogate import load_ensemble
-
-        self.ensemble = load_ensemble(checkpoint)
+        self.ensemble = _load_ensemble(checkpoint, sha256_file(Path(checkpoint) / ck_format.MANIFEST))
         self.layout, self.seeds, self.work = layout, seeds, Path(work)
 
     def __call__(self, u: int, entries: list[Entry]) -> int:
         table = unit_table(self.ensemble, self.layout, entries, self.seeds)
         write_unit(self.work, u, table)
         return table.num_rows
+
+
+@lru_cache(maxsize=2)
+def _load_ensemble(folder: str, manifest_sha256: str):
+    """The loaded checkpoint, kept for the next build in this process (keyed by its checkpoint.json hash)."""
+    from nbx11_data.surrogate import load_ensemble
+
+    return load_ensemble(folder)
 
 
 _WORKER: list[UnitBuilder] = []
@@ -254,7 +263,7 @@ def assemble(spec: SurrogateBenchmark, plan: Plan, layout: Layout, seeds: list[i
                "build": {**plan.params, "command": command, "plan_sha256": plan.key,
                          "unit_archs": plan.unit_archs, "seeds": seeds, **counts},
                "checkpoint": {"id": layout.checkpoint_id,
-                              "checkpoint_json_sha256": sha256_file(Path(checkpoint.folder) / ck_format.MANIFEST)}})
+                              "checkpoint_json_sha256": plan.params["checkpoint_json_sha256"]}})
     if not keep_units:
         shutil.rmtree(work, ignore_errors=True)
     return manifest
