@@ -25,6 +25,7 @@ from nbx11_data.io import sha256_file
 CHECKPOINTS_ENV = "NBX11_CHECKPOINTS"
 REPO_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
 INSTALL_HINT = 'pip install "nbx11-data[surrogate]"'
+_LOADED: dict[tuple[str, str], object] = {}  # (folder, sha256 of checkpoint.json) -> Ensemble, shared by sessions
 
 
 def checkpoint_roots() -> list[Path]:
@@ -115,7 +116,7 @@ class Fallback:
                     self._cache[(dataset, metric, seed, arch_id)] = values[row]
 
     def _ensemble(self):
-        """The checkpoint, loaded once; checked to be the one that built the table."""
+        """The checkpoint, checked to be the one that built the table; loaded once per process."""
         if self._ensemble_loaded is not None:
             return self._ensemble_loaded
         checkpoint_id = self.checkpoint_id
@@ -124,13 +125,15 @@ class Fallback:
         if folder is None:
             raise CorruptFileError(f"{self.name}: checkpoint {checkpoint_id} that built the table is not"
                                    f" under {' or '.join(map(str, checkpoint_roots()))} (set ${CHECKPOINTS_ENV})")
-        if self.checkpoint_sha256 and sha256_file(folder / "checkpoint.json") != self.checkpoint_sha256:
+        actual = sha256_file(folder / "checkpoint.json")
+        if self.checkpoint_sha256 and actual != self.checkpoint_sha256:
             raise CorruptFileError(f"{folder}/checkpoint.json differs from the checkpoint that built {self.name};"
                                    " live predictions would not match the table")
         try:
             from nbx11_data.surrogate.ensemble import load_ensemble
 
-            ensemble = load_ensemble(folder)
+            key = (str(folder.resolve()), actual)
+            ensemble = _LOADED.get(key) or _LOADED.setdefault(key, load_ensemble(folder))
         except MissingDependencyError:
             raise MissingDependencyError(
                 f"{self.name}: architectures not in the table are predicted live by {checkpoint_id}, which needs"

@@ -1,5 +1,8 @@
 """``nbx11 query NAME ARCH...``: look up architectures; final values, or one epoch, or whole curves.
 
+Architectures a surrogate-built table lacks are predicted live by its checkpoint; the ``source``
+column says which rows came from where (``measured``, ``table:<checkpoint>``, ``live:<checkpoint>``).
+
 Example:
     $ nbx11 query nb201 0 11 --dataset cifar100 --seed 888
     $ nbx11 query nb201 "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|" --curve --metric train_acc
@@ -23,11 +26,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--epoch", type=int, help="value at this epoch (1-based) instead of the final value")
     parser.add_argument("--curve", action="store_true", help="print whole curves (one row per arch and metric)")
     parser.add_argument("--root", help="tables root (default: $NBX11_TABLES or the repository's tables/)")
+    parser.add_argument("--no-fallback", action="store_true",
+                        help="answer from the table only: an architecture it lacks is an error")
     add_format_argument(parser)
 
 
 def run(args) -> int:
-    bench = nbx11_data.open(args.name, root=args.root)
+    bench = nbx11_data.open(args.name, root=args.root, fallback=not args.no_fallback)
     options = {"dataset": args.dataset, "budget": args.budget}
     if args.seed is not None:
         options["seed"] = None if args.seed == "mean" else int(args.seed)
@@ -35,8 +40,9 @@ def run(args) -> int:
     if args.curve:
         records = []
         for metric in args.metric or bench.metrics:
-            values = bench.curves(archs, metric=metric, **options)
-            records += [{"arch": str(a), "metric": metric, "curve": row.tolist()} for a, row in zip(args.archs, values)]
+            values, sources = bench.curves(archs, metric=metric, with_source=True, **options)
+            records += [{"arch": str(a), "metric": metric, "source": source, "curve": row.tolist()}
+                        for a, row, source in zip(args.archs, values, sources)]
         table = pa.Table.from_pylist(records)
     else:
         table = bench.query(archs, metrics=args.metric, epoch=args.epoch, arrow=True, **options)
