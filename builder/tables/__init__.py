@@ -6,7 +6,7 @@ manifest). ``nbx11 build NAME`` dispatches here.
 
 Example:
     >>> sorted(BUILDERS)
-    ['nb201', 'nbnlp11-wt2']
+    ['nb111-ec4', 'nb201', 'nb311-yahpo', 'nbnlp11-wt2']
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from nbx11_data.errors import UnknownNameError
 BUILDERS = {
     "nb201": "nb201",
     "nbnlp11-wt2": "nbnlp11_wt2",
+    "nb311-yahpo": "nb311_yahpo",
+    "nb111-ec4": "nb111_ec4",
 }
 
 

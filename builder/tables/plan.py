@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -72,21 +72,30 @@ class Plan:
         return digest.hexdigest()
 
     @classmethod
-    def enumerated(cls, space, enumerate_kwargs: dict, unit_archs: int, params: dict | None = None) -> "Plan":
-        """Every architecture of a finite space in enumeration order; ``arch_index`` = position in it.
+    def enumerated(cls, space, enumerate_kwargs: dict, unit_archs: int, measured: list[Entry] | None = None,
+                   params: dict | None = None) -> "Plan":
+        """Every architecture of a finite space in enumeration order (``arch_index`` = position in it);
+        a ``measured`` entry stands in for the predicted one of its architecture.
 
-        The ``arch_id`` of each entry is computed where the unit is built (NB101 hashes are slow).
+        The ``arch_id`` of a predicted entry is computed where its unit is built (NB101 hashes are slow).
         """
-        entries = [Entry(space.format(arch), "", i) for i, arch in enumerate(space.enumerate(**enumerate_kwargs))]
+        real = {entry.arch: entry for entry in measured or []}
+        entries = []
+        for i, arch in enumerate(space.enumerate(**enumerate_kwargs)):
+            text = space.format(arch)
+            entry = real.get(text)
+            entries.append(Entry(text, "", i) if entry is None else replace(entry, arch_index=i))
         return cls(entries, unit_archs, {**(params or {}), "enumerate": enumerate_kwargs})
 
     @classmethod
     def sampled(cls, space, n: int, seed: int, sample_kwargs: dict, unit_archs: int,
-                measured: list[Entry] | None = None, params: dict | None = None) -> "Plan":
-        """``n`` distinct sampled architectures plus the ``measured`` entries, sorted by ``arch_id``."""
+                measured: list[Entry] | None = None, params: dict | None = None, index: dict | None = None) -> "Plan":
+        """``n`` distinct sampled architectures plus the ``measured`` entries, sorted by ``arch_index``
+        (from ``index``: canonical string -> position, for an enumerable space) else by ``arch_id``."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise UnknownNameError("number of sampled architectures", n, ["an int >= 0"])
-        taken = {entry.arch_id: entry for entry in measured or []}
+        index = index or {}
+        taken = {entry.arch_id: replace(entry, arch_index=index.get(entry.arch)) for entry in measured or []}
         picked, batch = 0, 0
         while picked < n:
             batch_seed = seed if batch == 0 else int(np.random.SeedSequence([seed, batch]).generate_state(1)[0])
@@ -95,12 +104,12 @@ class Plan:
                 text = space.format(arch)
                 arch_id = space.arch_id(text)
                 if arch_id not in taken and picked < n:
-                    taken[arch_id] = Entry(text, arch_id)
+                    taken[arch_id] = Entry(text, arch_id, index.get(text))
                     picked += 1
             batch += 1
             if picked == before:
                 raise UnknownNameError(f"number of distinct sampled {space.NAME} architectures", n,
                                        [f"at most about {picked} (a batch of {n} draws gave no new one)"])
-        entries = [taken[arch_id] for arch_id in sorted(taken)]
+        entries = sorted(taken.values(), key=lambda e: (e.arch_index is None, e.arch_index or 0, e.arch_id))
         return cls(entries, unit_archs, {**(params or {}), "sample": {"archs": n, "seed": seed, **sample_kwargs},
                                          "sample_batches": batch})

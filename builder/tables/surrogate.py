@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import resource
@@ -63,7 +64,8 @@ class SurrogateBenchmark:
     limits: str
     sample_archs: int | None = None  # default --archs; None: enumerate the space
     sample_kwargs: dict = field(default_factory=dict)
-    max_vertices: int | None = None  # default --max-vertices of an enumerated NB101 table
+    enumerable: bool = False  # offers --max-vertices: enumerate the space (NB101) instead of sampling
+    max_vertices: int | None = None  # default --max-vertices when the space is not sampled by default
     measured: bool = False  # the training data are real runs: --source adds them as measured rows
     costs: tuple[Column, ...] = ()
     measured_costs: object = None  # callable(path) -> {canonical arch: {cost: value}}
@@ -73,16 +75,17 @@ def add_arguments(parser, spec: SurrogateBenchmark) -> None:
     """The options of ``nbx11 build <spec.name>``."""
     parser.add_argument("--checkpoint", help=f"checkpoint folder (default: checkpoints/{spec.checkpoint})")
     if spec.measured:
-        parser.add_argument("--source", help="the checkpoint's training data (a file, or a folder holding"
-                                             " <source>/<file>, e.g. ../shared/data): adds its real runs as"
+        parser.add_argument("--source", help="the checkpoint's training data file, or a folder holding it directly"
+                                             " or one folder down (e.g. ../shared/data): adds its real runs as"
                                              " source = measured rows")
     if spec.sample_archs is not None:
         parser.add_argument("--archs", type=int, default=spec.sample_archs,
                             help=f"distinct sampled architectures (default {spec.sample_archs})")
         parser.add_argument("--sample-seed", type=int, default=0, help="sampling seed (default 0)")
-    else:
-        parser.add_argument("--max-vertices", type=int, default=spec.max_vertices,
-                            help=f"enumerate graphs of at most this many vertices (default {spec.max_vertices})")
+    if spec.enumerable:
+        parser.add_argument("--max-vertices", type=int, default=None if spec.sample_archs else spec.max_vertices,
+                            help="enumerate every graph of at most this many vertices instead of sampling"
+                                 " (7: the whole space)")
     parser.add_argument("--seeds", type=int, default=SEEDS, help=f"noisy seeds 0..K-1 per architecture (default {SEEDS})")
     parser.add_argument("--unit-archs", type=int, default=UNIT_ARCHS,
                         help=f"architectures per work unit (default {UNIT_ARCHS}; part of the build's identity)")
@@ -124,26 +127,31 @@ def make_plan(spec: SurrogateBenchmark, checkpoint, args) -> tuple[Plan, dict | 
     space = spaces.get(meta["space"])
     params = {"benchmark": spec.name, "checkpoint": meta["checkpoint_id"], "seeds": args.seeds,
               "checkpoint_json_sha256": sha256_file(Path(checkpoint.folder) / ck_format.MANIFEST)}
-    if spec.sample_archs is None:
-        kwargs = {} if args.max_vertices is None else {"max_vertices": args.max_vertices}
-        return Plan.enumerated(space, kwargs, args.unit_archs, params), None
     source = getattr(args, "source", None)
     measured, record = [], None
     if source is not None:
         path, record = training_file(meta, Path(source))
         measured = measured_entries(spec, meta, space, path)
         params["measured"] = {"file": record["file"], "sha256": record["sha256"]}
-    plan = Plan.sampled(space, args.archs, args.sample_seed, spec.sample_kwargs, args.unit_archs, measured, params)
+    if getattr(args, "max_vertices", None) is not None or spec.sample_archs is None:
+        kwargs = {} if args.max_vertices is None else {"max_vertices": args.max_vertices}
+        return Plan.enumerated(space, kwargs, args.unit_archs, measured, params), record
+    index = {space.format(a): i for i, a in enumerate(space.enumerate())} if space.FINITE else None
+    plan = Plan.sampled(space, args.archs, args.sample_seed, spec.sample_kwargs, args.unit_archs, measured, params,
+                        index)
     return plan, record
 
 
 def training_file(meta: dict, source: Path) -> tuple[Path, dict]:
-    """The checkpoint's training-data file under ``source`` (or ``source`` itself), checked by sha256."""
+    """The checkpoint's training-data file (``source``, or in it or one folder down), checked by sha256."""
     record = meta["training_data"]
-    path = source / record["source"] / record["file"] if source.is_dir() else source
+    path = source
+    if source.is_dir():
+        found = [source / record["file"], *sorted(source.glob(f"*/{record['file']}"))]
+        path = next((p for p in found if p.is_file()), source / record["file"])
     if not path.is_file():
         raise CorruptFileError(f"{path}: not found; --source takes the file {record['file']!r} or a folder holding"
-                               f" {record['source']}/{record['file']}")
+                               f" it (directly or one folder down, e.g. ../shared/data)")
     actual = sha256_file(path)
     if actual != record["sha256"]:
         raise CorruptFileError(f"{path}: sha256 {actual[:12]}... is not the {record['sha256'][:12]}... that"
@@ -266,6 +274,8 @@ def assemble(spec: SurrogateBenchmark, plan: Plan, layout: Layout, seeds: list[i
                               "checkpoint_json_sha256": plan.params["checkpoint_json_sha256"]}})
     if not keep_units:
         shutil.rmtree(work, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the default work folder, once no build uses it
+            work.parent.rmdir()
     return manifest
 
 
@@ -334,10 +344,10 @@ def _command(spec: SurrogateBenchmark, args) -> str:
     parts = [f"nbx11 build {spec.name}"]
     if getattr(args, "source", None) is not None:
         parts.append("--source SOURCE")
-    if spec.sample_archs is not None:
-        parts.append(f"--archs {args.archs} --sample-seed {args.sample_seed}")
-    elif args.max_vertices is not None:
+    if getattr(args, "max_vertices", None) is not None:
         parts.append(f"--max-vertices {args.max_vertices}")
+    elif spec.sample_archs is not None:
+        parts.append(f"--archs {args.archs} --sample-seed {args.sample_seed}")
     parts.append(f"--seeds {args.seeds}")
     if args.unit_archs != UNIT_ARCHS:
         parts.append(f"--unit-archs {args.unit_archs}")

@@ -1,7 +1,8 @@
 """``nbx11 demo``: the main job end to end on the built-in defaults.
 
-Verifies the committed ``nb201`` table, looks up one learning curve, and runs
-an SQL query over the curves.
+Verifies the committed default tables (builds a surrogate default that is missing
+from its committed checkpoint), looks up learning curves, and runs SQL over the
+curves of the measured ``nb201`` table and of the surrogate ``nbnlp11-wt2`` table.
 
 Example:
     $ nbx11 demo
@@ -9,18 +10,26 @@ Example:
 
 from __future__ import annotations
 
+import sys
+
 import nbx11_data
 from nbx11_data import spaces
+from nbx11_data.readers.paths import default_root
+
+DEFAULT_TABLES = ("nb201", "nbnlp11-wt2", "nb311-yahpo", "nb111-ec4")
+SURROGATE_DEMO = "nbnlp11-wt2"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    parser.add_argument("--source", help="source data folder used when a missing default table is built"
+                                         " (e.g. ../shared/data; adds its measured rows)")
 
 
 def run(args) -> int:
+    for name in DEFAULT_TABLES:
+        _verify_or_build(name, args.source)
     bench = nbx11_data.open("nb201")
-    bench.verify()
-    print(f"nb201 verified: {sum(s['rows'] for s in bench.manifest['shards']):,} rows, datasets {bench.datasets}")
     arch = spaces.get("nb201").sample(1, seed=args.seed)[0]
     curve = bench.curve(arch, dataset="cifar100", metric="valid_acc", seed=777, budget=200)
     print(f"lookup {spaces.get('nb201').format(arch)}: cifar100 valid_acc after 200 epochs = {curve[-1]:.2f} %")
@@ -30,7 +39,51 @@ def run(args) -> int:
     rows = bench.sql("SELECT epoch, valid_acc FROM curves_long WHERE arch_index = 11 AND dataset = 'cifar100'"
                      " AND seed = 111 AND budget = 12 ORDER BY epoch").fetchall()
     print("arch 11, cifar100, 12-epoch run: " + " ".join(f"{v:.1f}" for _, v in rows))
+    _surrogate_demo(args.seed)
     for name in spaces.NAMES:
         space = spaces.get(name)
         print(f"space {name:6s} sample: {space.format(space.sample(1, seed=args.seed)[0])[:80]}")
     return 0
+
+
+def _verify_or_build(name: str, source: str | None) -> None:
+    """Verify table ``name`` (sha256, rows, schema of every file); build it first if it is missing."""
+    folder = default_root() / name
+    if not (folder / "manifest.json").is_file():
+        from nbx11_data.builder.tables import surrogate
+
+        module = _builder(name)
+        checkpoint = surrogate.CHECKPOINTS / module.SPEC.checkpoint if module else None
+        if checkpoint is None or not checkpoint.is_dir():
+            print(f"{name}: not in this checkout and no checkpoint to build it from; skipped")
+            return
+        print(f"{name}: missing; building it from {checkpoint.name} ...", file=sys.stderr)
+        argv = ["build", name, "--no-progress"] + (["--source", source] if source and module.SPEC.measured else [])
+        from nbx11_data.cli import main
+
+        if main(argv) != 0:
+            raise SystemExit(f"building {name} failed")
+    manifest = nbx11_data.open(name).verify()
+    sources = sorted({p["name"] for p in manifest["provenance"]})
+    print(f"{name} verified: {sum(s['rows'] for s in manifest['shards']):,} rows, sources {', '.join(sources)}")
+
+
+def _builder(name: str):
+    from nbx11_data.builder import tables
+
+    return tables.get(name) if name in tables.BUILDERS and hasattr(tables.get(name), "SPEC") else None
+
+
+def _surrogate_demo(seed: int) -> None:
+    """A lookup and SQL over the curves of the surrogate table (predicted and measured rows)."""
+    if not (default_root() / SURROGATE_DEMO / "manifest.json").is_file():
+        return
+    bench = nbx11_data.open(SURROGATE_DEMO)
+    ((arch,),) = bench.sql("SELECT arch FROM curves WHERE source <> 'measured'"
+                           " ORDER BY hash(arch_id || ?::VARCHAR) LIMIT 1", [seed]).fetchall()
+    mean, noisy = bench.curve(arch, seed=None), bench.curve(arch, seed=0)
+    print(f"{SURROGATE_DEMO} lookup {arch[:60]}...: val_score after 50 epochs: noiseless mean {mean[-1]:.3f},"
+          f" seed 0 {noisy[-1]:.3f} (surrogate prediction)")
+    print("mean val_score at epochs 1, 10, 50 per source (SQL over the curves):")
+    print(bench.sql("SELECT source, epoch, count(*) AS curves, round(avg(val_score), 3) AS mean_val_score"
+                    " FROM curves_long WHERE seed IS NOT NULL AND epoch IN (1, 10, 50) GROUP BY ALL ORDER BY ALL"))
