@@ -321,13 +321,29 @@ class Benchmark:
         position = self._position(arch, missing_ok=True)
         return -1 if rows is None or position < 0 else int(rows[position])
 
-    def _locate(self, archs: list, dataset, budget, seeds: list) -> np.ndarray:
-        """Row of each (arch, seed) for (dataset, budget); -1 where the table has none (invalid archs raise)."""
+    def _locate(self, archs: list, dataset, budget, seeds: list, described: dict) -> np.ndarray:
+        """Row of each (arch, seed) for (dataset, budget); -1 where the table has none (invalid archs raise).
+
+        Architectures that are not canonical strings of the table are parsed once each; ``described`` gets
+        their (parsed, canonical string, arch_id) by position.
+        """
         index = self._ensure_index()
-        fast = index["positions"].get
-        found_fast = [fast(a) if type(a) is str else None for a in archs]  # canonical strings: one dict hit each
-        positions = np.fromiter((p if p is not None else self._position(a, missing_ok=True)
-                                 for p, a in zip(found_fast, archs)), dtype=np.int64, count=len(archs))
+        fast, by_id = index["positions"].get, index["by_id"].get
+        positions = np.empty(len(archs), dtype=np.int64)
+        known: dict[str, tuple] = {}  # a string repeated with several seeds is parsed once
+        for i, arch in enumerate(archs):
+            position = fast(arch) if type(arch) is str else None  # canonical strings: one dict hit each
+            if position is None and type(arch) is str:
+                position = by_id(arch)
+            if position is None:
+                info = known.get(arch) if type(arch) is str else None
+                if info is None:
+                    info = self._describe(arch)  # parses: invalid input raises InvalidArchitectureError
+                    if type(arch) is str:
+                        known[arch] = info
+                described[i] = info
+                position = by_id(info[2], -1)
+            positions[i] = position
         out = np.full(len(archs), -1, dtype=np.int64)
         distinct = list(dict.fromkeys(seeds))
         for seed in distinct:
@@ -335,8 +351,8 @@ class Benchmark:
             if rows is None:
                 continue
             pick = slice(None) if len(distinct) == 1 else np.fromiter((s == seed for s in seeds), bool, len(seeds))
-            known = positions[pick]
-            out[pick] = np.where(known >= 0, rows[np.maximum(known, 0)], -1)
+            known_positions = positions[pick]
+            out[pick] = np.where(known_positions >= 0, rows[np.maximum(known_positions, 0)], -1)
         return out
 
     def _gather(self, archs: list, dataset, budget, seeds: list, metrics: list[str]):
@@ -346,17 +362,23 @@ class Benchmark:
         the missing pairs' positions, names, ids and ``{metric: (m, E)}`` curves. Without a fallback that
         answers, a miss raises (the single miss path).
         """
-        rows = self._locate(archs, dataset, budget, seeds)
+        described: dict[int, tuple] = {}
+        rows = self._locate(archs, dataset, budget, seeds, described)
         missing = np.flatnonzero(rows < 0)
         if not len(missing):
             return rows, None
         if self.fallback is None or not self.fallback.answers(dataset, budget):
             i = int(missing[0])
             self._not_found(archs[i], None, dataset, budget, seeds[i])
-        parsed = [self.space.parse(archs[i]) for i in missing]
-        ids = [self.space.arch_id(a) for a in parsed]
+        infos = [described[i] if i in described else self._describe(archs[i]) for i in missing.tolist()]
+        parsed, names, ids = (list(column) for column in zip(*infos))
         curves = self.fallback.curves(dataset, parsed, ids, [seeds[i] for i in missing], metrics)
-        return rows, _Live(missing, [self.space.format(a) for a in parsed], ids, curves)
+        return rows, _Live(missing, names, ids, curves)
+
+    def _describe(self, arch) -> tuple:
+        """(parsed, canonical string, arch_id) of ``arch``."""
+        parsed = self.space.parse(arch)
+        return parsed, self.space.format(parsed), self.space.arch_id(parsed)
 
     def _names_of(self, rows: np.ndarray, dataset: str, live) -> tuple[list, list]:
         """Canonical strings and arch_ids of ``rows`` (table rows, or the parsed misses of ``live``)."""

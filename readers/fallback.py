@@ -34,13 +34,19 @@ def checkpoint_roots() -> list[Path]:
     return ([Path(env)] if env else []) + [REPO_CHECKPOINTS]
 
 
-def predict_curves(ensemble, archs, seeds, metrics, epochs: int) -> dict[str, np.ndarray]:
-    """Curves of ``archs`` (parsed or canonical) on a table's epoch axis of length ``epochs``: ``{metric: (n, E)}``.
+def predict_curves(ensemble, archs, arch_ids, seeds, metrics, epochs: int) -> dict[str, np.ndarray]:
+    """Curves of parsed ``archs`` on a table's epoch axis of length ``epochs``: ``{metric: (n, E)}``.
 
+    Equals ``ensemble.predict_batch(archs, seeds, metrics)``, with each distinct architecture encoded once.
     ``seeds`` is None (noiseless mean, the table's NULL-seed rows) or one int per row; values land at position
     ``epoch - 1`` of the checkpoint's epochs, NaN elsewhere (not predicted), as the builder lays them out.
     """
-    predicted = ensemble.predict_batch(archs, seeds=seeds, metrics=list(metrics))
+    distinct: dict[str, object] = {}
+    for arch_id, arch in zip(arch_ids, archs):
+        distinct.setdefault(arch_id, arch)
+    order = {arch_id: j for j, arch_id in enumerate(distinct)}
+    features = ensemble.features(list(distinct.values()))[[order[a] for a in arch_ids]]
+    predicted = ensemble.predict_features(features, None if seeds is None else list(arch_ids), seeds, list(metrics))
     positions = np.asarray(ensemble.epochs, dtype=np.int64) - 1
     if positions.min() < 0 or positions.max() >= epochs:
         raise CorruptFileError(f"{ensemble.checkpoint_id}: epochs {positions.min() + 1}..{positions.max() + 1}"
@@ -108,7 +114,8 @@ class Fallback:
             if not picked:
                 continue
             seeds = [keys[i][1] for i in picked] if noisy else None
-            curves = predict_curves(ensemble, [archs[i] for i in picked], seeds, metrics, self.epochs)
+            curves = predict_curves(ensemble, [archs[i] for i in picked], [keys[i][0] for i in picked], seeds,
+                                    metrics, self.epochs)
             for metric, values in curves.items():
                 values.flags.writeable = False
                 for row, i in enumerate(picked):

@@ -84,8 +84,8 @@ def test_misses_are_predicted_in_one_call_and_cached(root, unseen, monkeypatch):
     hits = bench.archs()[:3]
     calls = []
     ensemble = bench.fallback._ensemble()
-    real = ensemble.predict_batch
-    monkeypatch.setattr(ensemble, "predict_batch", lambda *a, **k: calls.append(len(a[0])) or real(*a, **k))
+    real = ensemble.predict_features
+    monkeypatch.setattr(ensemble, "predict_features", lambda *a, **k: calls.append(len(a[0])) or real(*a, **k))
     mixed = [hits[0], unseen[0], hits[1], unseen[1], unseen[2], hits[2]]
     values, sources = bench.curves(mixed, seed=1, with_source=True)
     assert calls == [3]
