@@ -2,7 +2,8 @@
 
 Verifies the committed default tables (builds a surrogate default that is missing
 from its committed checkpoint), looks up learning curves, and runs SQL over the
-curves of the measured ``nb201`` table and of the surrogate ``nbnlp11-wt2`` table.
+curves of the measured ``nb201`` table and of the surrogate ``nbnlp11-wt2`` table, and
+predicts cells that table lacks live from its checkpoint (the fallback), ranked in SQL beside it.
 
 Example:
     $ nbx11 demo
@@ -40,6 +41,7 @@ def run(args) -> int:
                      " AND seed = 111 AND budget = 12 ORDER BY epoch").fetchall()
     print("arch 11, cifar100, 12-epoch run: " + " ".join(f"{v:.1f}" for _, v in rows))
     _surrogate_demo(args.seed)
+    _fallback_demo(args.seed)
     for name in spaces.NAMES:
         space = spaces.get(name)
         print(f"space {name:6s} sample: {space.format(space.sample(1, seed=args.seed)[0])[:80]}")
@@ -87,3 +89,22 @@ def _surrogate_demo(seed: int) -> None:
     print("mean val_score at epochs 1, 10, 50 per source (SQL over the curves):")
     print(bench.sql("SELECT source, epoch, count(*) AS curves, round(avg(val_score), 3) AS mean_val_score"
                     " FROM curves_long WHERE seed IS NOT NULL AND epoch IN (1, 10, 50) GROUP BY ALL ORDER BY ALL"))
+
+
+def _fallback_demo(seed: int) -> None:
+    """Cells the surrogate table lacks, predicted live by its checkpoint and ranked in SQL beside table rows."""
+    if not (default_root() / SURROGATE_DEMO / "manifest.json").is_file():
+        return
+    bench = nbx11_data.open(SURROGATE_DEMO)
+    space, held = bench.space, set(bench.archs())
+    unseen = [a for a in map(space.format, space.sample(40, seed=seed + 1, encodable=True)) if a not in held][:20]
+    hit = bench.archs()[0]
+    values, sources = bench.curves([hit, unseen[0]], seed=0, with_source=True)
+    for arch, curve, source in zip([hit, unseen[0]], values, sources):
+        print(f"{SURROGATE_DEMO} {arch[:50]}...: val_score seed 0 after 50 epochs {curve[-1]:.3f}  [{source}]")
+    bench.register("candidates", unseen, seeds=range(3))
+    print(f"{len(unseen)} cells not in the table, 3 seeds each, predicted live, beside the table's rows (SQL):")
+    print(bench.sql("WITH runs AS (SELECT * FROM curves WHERE seed IN (0, 1, 2) UNION ALL SELECT * FROM candidates),"
+                    " cells AS (SELECT source, arch_id, avg(val_score_final) AS score FROM runs GROUP BY ALL)"
+                    " SELECT source, count(*) AS cells, round(max(score), 3) AS best_mean_val_score,"
+                    " round(median(score), 3) AS median FROM cells GROUP BY source ORDER BY source"))
