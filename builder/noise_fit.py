@@ -35,17 +35,21 @@ def windows(n_epochs: int, n_windows: int) -> np.ndarray:
     return np.concatenate([np.full(len(part), w) for w, part in enumerate(np.array_split(np.arange(n_epochs), n_windows))])
 
 
-def fit_noise(metric, fitted, runtime, X_fit, Y_fit, Y_heldout, groups, group_rows, config):
+def fit_noise(metric, fitted, runtime, X_fit, Y_fit, Y_heldout, groups, group_rows, config, external=None):
     """Fit all three noise models of ``metric``.
 
     ``runtime``: the in-memory :class:`~nbx11_data.surrogate.model.CurveModel`; ``X_fit``/``Y_fit``:
     train+validation features and mean curves; ``Y_heldout``: validation mean curves; ``groups``:
-    run curves of multi-seed architectures among ``X_fit``'s rows ``group_rows``.
+    run curves of multi-seed architectures among ``X_fit``'s rows ``group_rows``. ``external``:
+    ``(deviations (r, E), description)``, seed spread of other real runs, used instead of
+    ``groups`` (the window model is then calibrated over all rows).
     Returns (arrays, meta, window model text).
     """
     lgb = lightgbm()
-    deviations = seed_deviations(groups)
-    use_seeds = sum(len(g) >= 2 for g in groups) >= config.min_seed_groups
+    deviations = seed_deviations(groups) if external is None else external[0]
+    use_seeds = external is not None or sum(len(g) >= 2 for g in groups) >= config.min_seed_groups
+    if external is not None:
+        group_rows = np.arange(len(X_fit))
     pool = deviations if use_seeds else Y_heldout - fitted.project(Y_heldout)
     sigma = np.sqrt(np.mean(pool**2, axis=0))
     sigma = np.maximum(sigma, 1e-12)
@@ -91,7 +95,8 @@ def fit_noise(metric, fitted, runtime, X_fit, Y_fit, Y_heldout, groups, group_ro
         f"{metric}.noise.window_calibration": calibration,
     }
     meta = {
-        "source": "seed spread" if use_seeds else "held-out residuals (validation split)",
+        "source": external[1] if external is not None
+        else "seed spread" if use_seeds else "held-out residuals (validation split)",
         "seed_groups": int(sum(len(g) >= 2 for g in groups)),
         "kde_points": int(n),
         "kde_bandwidth_factor": float(factor),

@@ -32,7 +32,7 @@ def _f(value) -> str:
     return "n/a" if value is None or value != value else f"{value:.3f}"
 
 
-def render(recipe, meta, test: dict, timing: dict) -> str:
+def render(recipe, meta, test: dict, timing: dict, heldout: dict | None = None) -> str:
     data = meta["training_data"]
     split = data["split"]
     lines = [
@@ -68,6 +68,15 @@ def render(recipe, meta, test: dict, timing: dict) -> str:
     for m, t in test.items():
         lines.append(f"| `{m}` | {t['n']} | {_f(t['avg_r2'])} | {_f(t['final_r2'])} | {_f(t['avg_kendall_tau'])} | "
                      f"{_f(t['final_kendall_tau'])} | {_f(t['avg_spearman'])} | {_f(t['final_spearman'])} |")
+    if heldout is not None:
+        lines += ["", "## Fidelity on held-out architectures", "", heldout["about"], "",
+                  "| metric | n | avg R^2 | final R^2 | avg Kendall tau | final Kendall tau | avg Spearman | final Spearman |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for m, t in heldout.items():
+            if isinstance(t, dict):
+                lines.append(f"| `{m}` | {t['n']} | {_f(t['avg_r2'])} | {_f(t['final_r2'])} | "
+                             f"{_f(t['avg_kendall_tau'])} | {_f(t['final_kendall_tau'])} | {_f(t['avg_spearman'])} | "
+                             f"{_f(t['final_spearman'])} |")
     first = next(iter(test))
     lines += ["", f"## Beside NAS-Bench-x11's Table 2 (Kendall tau of `{first}`)", "",
               "| surrogate | data | avg tau | final tau |", "|---|---|---|---|"]
@@ -93,7 +102,8 @@ def render(recipe, meta, test: dict, timing: dict) -> str:
     for j, epoch in enumerate(meta["epochs"]):
         lines.append(f"| {epoch} | {_f(per['r2'][j])} | {_f(per['kendall_tau'][j])} | {_f(per['spearman'][j])} |")
     lines += ["", "## Training time", "",
-              f"- total {timing['train_seconds_total']} s on {timing['machine']}",
+              f"- total {timing['train_seconds_total']} s on {timing['machine']}, of which reading/generating the "
+              f"data {timing.get('prepare_seconds', 'n/a')} s",
               "- per metric (curve model + noise models): "
               + ", ".join(f"`{m}` {s} s" for m, s in timing["fit_seconds_per_metric"].items()), ""]
     return "\n".join(lines)

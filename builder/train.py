@@ -32,6 +32,7 @@ from nbx11_data.errors import InvalidArchitectureError
 from nbx11_data.surrogate import checkpoint as ck_format
 from nbx11_data.surrogate import load_ensemble
 from nbx11_data.surrogate._lightgbm import lightgbm
+from nbx11_data.surrogate.ensemble import encode
 from nbx11_data.surrogate.model import CurveModel
 from nbx11_data.surrogate.noise import KINDS
 
@@ -58,7 +59,7 @@ def _group(recipe: Recipe, data, space):
     encodings, kept = {}, []
     for arch_id in sorted(by_id):
         try:
-            encodings[arch_id] = np.asarray(space.encode([canonical[arch_id]]), dtype=np.float64)[0]
+            encodings[arch_id] = np.asarray(encode(space, [canonical[arch_id]], recipe.encoding), dtype=np.float64)[0]
             kept.append(arch_id)
         except InvalidArchitectureError as err:
             excluded.extend({"name": f"run {r}", "reason": f"not encodable: {str(err).split(':')[0]}"}
@@ -71,6 +72,7 @@ def train(recipe: Recipe, source, out="checkpoints") -> dict:
     started = time.perf_counter()
     space = spaces.get(recipe.space)
     data = recipe.prepare(source)
+    prepare_seconds = round(time.perf_counter() - started, 2)
     metric_names = [m for m in recipe.metrics if m in data.curves]
     arch_ids, runs, archs, encoded, excluded = _group(recipe, data, space)
     means = {m: np.stack([data.curves[m][r].mean(axis=0) for r in runs]) for m in metric_names}
@@ -93,8 +95,9 @@ def train(recipe: Recipe, source, out="checkpoints") -> dict:
                              fitted.basis, fitted.scaler_mean, fitted.scaler_std, None, None)
         groups = [data.curves[m][runs[i]] for i in fit_rows if len(runs[i]) >= 2]
         group_rows = np.array([k for k, i in enumerate(fit_rows) if len(runs[i]) >= 2], dtype=np.int64)
+        external = None if data.noise_spread is None else (data.noise_spread[m], data.noise_source)
         noise_arrays, noise_meta, window_text = fit_noise(
-            m, fitted, runtime, features[fit_rows], Y[fit_rows], Y[val_rows], groups, group_rows, config)
+            m, fitted, runtime, features[fit_rows], Y[fit_rows], Y[val_rows], groups, group_rows, config, external)
         arrays.update(noise_arrays)
         arrays.update({f"{m}.mean": fitted.mean, f"{m}.basis": fitted.basis,
                        f"{m}.scaler_mean": fitted.scaler_mean, f"{m}.scaler_std": fitted.scaler_std})
@@ -114,7 +117,8 @@ def train(recipe: Recipe, source, out="checkpoints") -> dict:
         "name": recipe.name, "version": recipe.version, "checkpoint_id": recipe.checkpoint_name,
         "description": recipe.description, "space": recipe.space, "dataset": recipe.dataset,
         "metric_order": metric_names, "metrics": metric_meta, "epochs": recipe.epochs,
-        "features": {"encoding": f"nbx11_data.spaces.{recipe.space}.encode", "encoding_dim": int(encoded.shape[1]),
+        "features": {"encoding": f"nbx11_data.spaces.{recipe.space}.encode", "encoding_kind": recipe.encoding,
+                     "encoding_dim": int(encoded.shape[1]),
                      "first_epochs": recipe.first_epochs},
         "noise_default": config.noise_default, "members": config.members,
         "hyperparameters": config.to_json(),
@@ -137,19 +141,31 @@ def train(recipe: Recipe, source, out="checkpoints") -> dict:
         test = evaluate(ensemble, features[test_rows], [arch_ids[i] for i in test_rows],
                         {m: means[m][test_rows] for m in metric_names},
                         {m: [data.curves[m][runs[i]] for i in test_rows] for m in metric_names})
+        heldout = None
+        if recipe.heldout_check is not None:
+            t0 = time.perf_counter()
+            heldout = recipe.heldout_check(ensemble, source, set(arch_ids))
+            heldout["seconds"] = round(time.perf_counter() - t0, 2)
     meta["test_metrics"] = {m: {k: v for k, v in t.items() if k != "per_epoch"} for m, t in test.items()}
-    timing = {"fit_seconds_per_metric": fit_seconds, "train_seconds_total": fit_total,
+    if heldout is not None:
+        meta["heldout_metrics"] = {m: ({k: v for k, v in t.items() if k != "per_epoch"} if isinstance(t, dict) else t)
+                                   for m, t in heldout.items()}
+    timing = {"prepare_seconds": prepare_seconds, "fit_seconds_per_metric": fit_seconds,
+              "train_seconds_total": fit_total,
               "machine": f"{platform.machine()}, {_cpus()} CPUs, LightGBM num_threads=1"}
     report_metrics = {"checkpoint_id": recipe.checkpoint_name, "test": test, "timing": timing,
                       "x11_reference": recipe.x11_reference, "data": meta["training_data"]}
+    if heldout is not None:
+        report_metrics["heldout"] = heldout
     folder = Path(out) / recipe.checkpoint_name
     extra = {"metrics.json": (json.dumps(report_metrics, indent=1) + "\n").encode(),
-             "REPORT.md": render(recipe, meta, test, timing).encode()}
+             "REPORT.md": render(recipe, meta, test, timing, heldout).encode()}
     ck_format.write(folder, meta, arrays, models, extra)
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     if size > MAX_BYTES:
         raise RuntimeError(f"{folder}: {size} bytes, over the {MAX_BYTES} byte limit; use fewer members or rounds")
-    return {"folder": str(folder), "bytes": size, "test": meta["test_metrics"], "timing": timing}
+    return {"folder": str(folder), "bytes": size, "test": meta["test_metrics"], "timing": timing,
+            "heldout": meta.get("heldout_metrics")}
 
 
 def evaluate(ensemble, features, arch_ids, mean_curves, run_curves) -> dict:

@@ -32,6 +32,9 @@ from nbx11_data.errors import UnknownNameError
 REGISTRY = {
     "nbnlp11-wt2": "nbnlp",
     "nbnlp11-wt2-lc3": "nbnlp",
+    "nb311-yahpo": "nb311",
+    "nb311": "nb311",
+    "nb111-ec4": "nb111",
 }
 
 
@@ -44,6 +47,10 @@ class TrainingData:
     excluded: list[dict]  # runs left out: {"name", "reason"}
     provenance: dict  # source, file, sha256, license, citation, ...
     notes: list[str] = field(default_factory=list)
+    # for sources without seed noise (a distilled teacher): seed-deviation vectors (r, E) per metric,
+    # taken from other real multi-seed runs, and a line saying where they come from
+    noise_spread: dict[str, np.ndarray] | None = None
+    noise_source: str = ""
 
 
 @dataclass
@@ -60,9 +67,12 @@ class Recipe:
     prepare: Callable[[str], TrainingData]
     config: FitConfig = field(default_factory=FitConfig)
     first_epochs: dict | None = None  # {"metric": name, "count": n}: observed first epochs as features
+    encoding: str | None = None  # the space's encode(archs, kind=encoding); None: its default encode(archs)
     split_seed: int = 0
     x11_reference: dict = field(default_factory=dict)  # {"benchmark", "avg_kendall_tau", "final_kendall_tau"}
     data_differences: str = ""
+    # optional extra check after training: (ensemble, source) -> {metric: curve_fidelity dict, "about": str}
+    heldout_check: Callable | None = None
 
     @property
     def checkpoint_name(self) -> str:

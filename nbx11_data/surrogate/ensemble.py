@@ -44,6 +44,7 @@ class Ensemble:
         self._space = spaces.get(self.space)
         features = meta["features"]
         self._dim = int(features["encoding_dim"])
+        self._encoding = features.get("encoding_kind")  # None: the space's default encode(archs)
         self._first = features.get("first_epochs")
         self._models = {m: CurveModel.from_checkpoint(checkpoint, m) for m in self.metrics}
 
@@ -114,7 +115,7 @@ class Ensemble:
 
     def features(self, archs: Sequence, first_epochs=None) -> np.ndarray:
         """The model's feature matrix: the space's encoding, plus the first epochs if trained on them."""
-        encoded = np.asarray(self._space.encode(archs), dtype=np.float64).reshape(len(archs), -1)
+        encoded = np.asarray(encode(self._space, archs, self._encoding), dtype=np.float64).reshape(len(archs), -1)
         if encoded.shape[1] != self._dim:
             raise SurrogateInputError(
                 f"{self.checkpoint_id}: the {self.space} encoding has {encoded.shape[1]} features, the checkpoint "
@@ -147,10 +148,13 @@ class Ensemble:
         if kind not in KINDS:
             raise UnknownNameError("noise model", kind, KINDS)
         features = np.ascontiguousarray(features, dtype=np.float64)
+        # each distinct feature row is predicted once (an architecture asked with several seeds)
+        unique, inverse = np.unique(features, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
         out = {}
         for m in metrics:
             model = self._models[m]
-            components = model.components(features)
+            components = model.components(unique)[inverse]
             curves = model.decode(components)
             if seeds is not None:
                 draws = rng.draws(self.checkpoint_id, arch_ids, seeds, m, curves.shape[1])
@@ -171,6 +175,15 @@ class Ensemble:
         if len(row_seeds) != n or any(isinstance(s, bool) for s in seeds):
             raise SurrogateInputError(f"seeds must hold one int per architecture ({n}), got {len(row_seeds)}")
         return row_seeds
+
+
+def encode(space, archs, kind: str | None = None):
+    """``space.encode(archs)``, or ``space.encode(archs, kind=kind)`` for a space's additional encoding.
+
+    Example: ``encode(spaces.get("nlp"), archs, "stats")`` (what ``features.encoding_kind`` in
+    ``checkpoint.json`` names; checkpoints without it use the default encoding).
+    """
+    return space.encode(archs) if kind is None else space.encode(archs, kind=kind)
 
 
 def load_ensemble(path) -> Ensemble:

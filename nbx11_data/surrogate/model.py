@@ -13,10 +13,23 @@ Example:
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from nbx11_data.surrogate import noise as noise_models
 from nbx11_data.surrogate._lightgbm import lightgbm
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+#: LightGBM prediction threads: the cores this process may use
+THREADS = _cores()
 
 
 class CurveModel:
@@ -62,7 +75,7 @@ class CurveModel:
         chained[:, :d] = features
         for member in self.boosters:
             for j, booster in enumerate(member):
-                chained[:, d + j] = booster.predict(chained[:, : d + j], num_threads=1)
+                chained[:, d + j] = booster.predict(chained[:, : d + j], num_threads=THREADS)
             total += chained[:, d:]
         return total / len(self.boosters)
 
@@ -76,7 +89,7 @@ class CurveModel:
         base = np.hstack([features, components])
         rows = np.repeat(base, n_windows, axis=0)
         position = np.tile(np.arange(n_windows, dtype=np.float64), len(base))[:, None]
-        log_sigma = self.window_booster.predict(np.hstack([rows, position]), num_threads=1)
+        log_sigma = self.window_booster.predict(np.hstack([rows, position]), num_threads=THREADS)
         return np.exp(log_sigma).reshape(len(base), n_windows) * self.noise["window_calibration"][None, :]
 
     def sample_noise(self, kind: str, draws: np.ndarray, features: np.ndarray, components: np.ndarray) -> np.ndarray:
