@@ -89,7 +89,7 @@ from functools import cached_property
 
 import numpy as np
 
-from nbx11_data.errors import InvalidArchitectureError
+from nbx11_data.errors import InvalidArchitectureError, UnknownNameError
 
 NAME = "nlp"
 FINITE = False
@@ -400,8 +400,46 @@ def to_recipe(arch) -> dict:
     return {name: {"op": op, "input": list(inputs)} for name, op, inputs in parse(arch).nodes}
 
 
-def encode(archs) -> np.ndarray:
-    """x11's fixed-size NLP encoding (see the module docstring), shape (n, 185), float32."""
+#: the encodings :func:`encode` makes (``kind=``); "x11" is the default
+ENCODINGS = ("x11", "stats")
+#: column names of ``encode(archs, kind="stats")``; path lengths count nodes, -1 where there is no path
+STATS_FEATURES = (
+    ("nodes", "hidden", "edges")
+    + tuple(f"count_{op}" for op in OPS)
+    + ("linear_inputs", "linear_3_inputs", "x_reads", "h_prev_reads", "max_fan_out", "outputs_read",
+       "x_to_h0_longest", "x_to_h0_shortest", "x_to_h0_fewest_linear", "depth",
+       "recurrent_paths", "recurrent_shortest", "recurrent_longest", "recurrent_fewest_squashing",
+       "recurrent_fewest_linear")
+    + tuple(f"h{i}_{what}" for i in range(MAX_HIDDEN) for what in ("op", "fan_in", "input_ops"))
+)
+
+
+def encode(archs, kind: str = "x11") -> np.ndarray:
+    """Feature matrix of ``archs``, float32: ``kind="x11"`` (default) or ``kind="stats"``.
+
+    ``"x11"``: x11's fixed-size encoding (see the module docstring), shape (n, 185); cells of
+    more than 8 nodes raise :class:`InvalidArchitectureError`.
+
+    ``"stats"``: architecture statistics that every valid cell has, shape (n, 34), columns
+    :data:`STATS_FEATURES`: sizes (nodes, hidden states, edges, nodes per op, inputs of
+    ``linear`` nodes = weight matrices, ``linear`` nodes with 3 inputs), reads (of ``x``, of
+    any ``h_prev_i``, the largest fan-out, outputs read inside the cell), paths in
+    nodes (``x`` to ``h_new_0``: longest, shortest, fewest ``linear``; the longest input-to-output
+    path; the recurrent paths ``h_prev_i`` to ``h_new_i``: how many exist, shortest, longest,
+    fewest squashing ``linear``/activation nodes, fewest ``linear``), and per output ``h_new_i``
+    its x11 op code, its fan-in and the x11 op codes of its cell-node inputs, sorted and packed
+    as base-8 digits (0 for absent outputs and for ``x``/``h_prev_*`` inputs). Not injective:
+    1 of the 235 WikiText-2 cells and 4 of 1,716 sampled ones share their row with another cell.
+    Chosen for ``nbnlp11-wt2`` by cross-validation (see that checkpoint's REPORT.md).
+
+    Example:
+        >>> encode(["node_0=linear(x,h_prev_0);h_new_0=activation_tanh(node_0)"], kind="stats")[0, :3].tolist()
+        [2.0, 1.0, 3.0]
+    """
+    if kind == "stats":
+        return np.array([_statistics(parse(a)) for a in archs], dtype=np.float32).reshape(-1, len(STATS_FEATURES))
+    if kind != "x11":
+        raise UnknownNameError("nlp encoding", kind, ENCODINGS)
     archs = [parse(a) for a in archs]
     size = ENCODING_MAX_NODES + 1
     out = np.zeros((len(archs), ENCODING_DIM), dtype=np.float32)
@@ -424,6 +462,53 @@ def encode(archs) -> np.ndarray:
         hidden = sorted(index[name] for name, _, _ in arch.nodes if name in OUTPUTS)
         out[row, size * size + size : size * size + size + len(hidden)] = hidden
     return out
+
+
+def _statistics(arch: NLPArch) -> list[int]:
+    """One row of ``encode(..., kind="stats")`` (columns :data:`STATS_FEATURES`)."""
+    nodes = arch.nodes
+    spec = {name: (op, inputs) for name, op, inputs in nodes}
+    k = arch.hidden_size
+    readers: dict[str, int] = {}
+    for _, _, inputs in nodes:
+        for source in inputs:
+            readers[source] = readers.get(source, 0) + 1
+    row = [len(nodes), k, sum(len(inputs) for _, _, inputs in nodes)]
+    row += [sum(op == name for _, op, _ in nodes) for name in OPS]
+    linear = [len(inputs) for _, op, inputs in nodes if op == "linear"]
+    row += [sum(linear), linear.count(3), readers.get("x", 0),
+            sum(readers.get(name, 0) for name in INPUTS[1:]),
+            max(readers.values()), sum(1 for name in OUTPUTS if name in readers)]
+    paths = {source: _paths_from(source, nodes) for source in INPUTS[: k + 1]}
+    longest, shortest, fewest_linear, _ = paths["x"]
+    row += [longest.get("h_new_0", -1), shortest.get("h_new_0", -1), fewest_linear.get("h_new_0", -1),
+            max(p[0][o] for p in paths.values() for o in OUTPUTS[:k] if o in p[0])]
+    recurrent = [tuple(p[o] for p in paths[f"h_prev_{i}"]) for i, o in builtins.enumerate(OUTPUTS[:k])
+                 if o in paths[f"h_prev_{i}"][0]]
+    row += [len(recurrent), min((r[1] for r in recurrent), default=-1), max((r[0] for r in recurrent), default=-1),
+            min((r[3] for r in recurrent), default=-1), min((r[2] for r in recurrent), default=-1)]
+    for output in OUTPUTS:
+        if output not in spec:
+            row += [0, 0, 0]
+            continue
+        op, inputs = spec[output]
+        codes = sorted(X11_OP_CODE[spec[s][0]] if s in spec else 0 for s in inputs)
+        row += [X11_OP_CODE[op], len(inputs), sum(c * 8**i for i, c in builtins.enumerate(codes))]
+    return row
+
+
+def _paths_from(source: str, nodes) -> tuple[dict[str, int], ...]:
+    """Per node reachable from ``source``: longest and shortest path (in nodes), fewest ``linear``
+    nodes and fewest squashing (``linear`` or activation) nodes on a path; ``nodes`` in topological order."""
+    longest, shortest, linear, squashing = {source: 0}, {source: 0}, {source: 0}, {source: 0}
+    for name, op, inputs in nodes:
+        reached = [i for i in inputs if i in shortest]
+        if reached:
+            longest[name] = 1 + max(longest[i] for i in reached)
+            shortest[name] = 1 + min(shortest[i] for i in reached)
+            linear[name] = (op == "linear") + min(linear[i] for i in reached)
+            squashing[name] = (op == "linear" or op.startswith("activation_")) + min(squashing[i] for i in reached)
+    return longest, shortest, linear, squashing
 
 
 # ---------------------------------------------------------------- sampling
