@@ -26,11 +26,13 @@ from nbx11_data.nas.objective import CurvePool
 OPS = ("skip_connect", "nor_conv_1x1", "nor_conv_3x3")
 
 
-def nb201_subspace_pool(seed: int = 0, epochs: int = 50) -> CurvePool:
-    """The 729-cell synthetic pool (deterministic in ``seed``)."""
+def nb201_subspace_pool(seed: int = 0, epochs: int = 50, n_ops: int = 3) -> CurvePool:
+    """The synthetic pool of the ``n_ops ** 6`` cells over the first ``n_ops`` of :data:`OPS` (2 or 3)."""
+    if n_ops not in (2, 3):
+        raise ValueError(f"n_ops must be 2 or 3, got {n_ops}")
     nb201 = spaces.get("nb201")
     rng = np.random.Generator(np.random.PCG64(seed))
-    archs = [nb201.NB201Arch(ops) for ops in itertools.product(OPS, repeat=6)]
+    archs = [nb201.NB201Arch(ops) for ops in itertools.product(OPS[:n_ops], repeat=6)]
     choice = np.array([[OPS.index(op) for op in arch.ops] for arch in archs])  # (729, 6) in 0..2
     edge_value = rng.uniform(0.5, 2.0, size=(6, 3)) * np.array([0.0, 1.0, 1.6])  # conv3x3 > conv1x1 > skip
     pair = rng.normal(0, 0.4, size=(6, 6, 3, 3))
@@ -51,4 +53,4 @@ def nb201_subspace_pool(seed: int = 0, epochs: int = 50) -> CurvePool:
     epoch_seconds = np.repeat((20.0 + 12.0 * convs + 8.0 * np.count_nonzero(choice == 2, axis=1))[:, None],
                               epochs, axis=1)
     return CurvePool([nb201.format(a) for a in archs], nb201.encode(archs), val, test, epoch_seconds,
-                     name="synthetic-nb201-subspace")
+                     name="synthetic-nb201-subspace" if n_ops == 3 else f"synthetic-nb201-subspace-{n_ops ** 6}")
