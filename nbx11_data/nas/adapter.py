@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from nbx11_data import spaces
-from nbx11_data.errors import NBX11Error, UnknownNameError
+from nbx11_data.errors import InvalidArchitectureError, NBX11Error, UnknownNameError
 from nbx11_data.nas.objective import CurvePool
 
 
@@ -36,7 +36,9 @@ def pool_from_table(name: str, root=None, dataset: str | None = None, seed: int 
     if name not in available(folder):
         raise UnknownNameError("benchmark", name, available(folder))
     manifest = json.loads((folder / name / "manifest.json").read_text())
-    data = ds.dataset(folder / name, format="parquet", partitioning="hive")
+    shards = [str(folder / name / shard["path"]) for shard in manifest["shards"]]
+    data = ds.dataset(shards, format="parquet", partitioning=ds.partitioning(flavor="hive"),
+                      partition_base_dir=str(folder / name))
     meta = json.loads(data.schema.metadata[b"nbx11"]) if data.schema.metadata and b"nbx11" in data.schema.metadata else {}
     columns = {c["name"]: c for c in meta.get("columns", [])}
     datasets = sorted({p["partition"]["dataset"] for p in manifest["shards"]})
@@ -44,10 +46,12 @@ def pool_from_table(name: str, root=None, dataset: str | None = None, seed: int 
     if dataset not in datasets:
         raise UnknownNameError("dataset", dataset, datasets)
     curves = [n for n, c in columns.items() if c.get("kind") == "curve"]
-    val_metric = val_metric or _pick(curves, columns, ("valid_acc", "val_acc", "valid"), "validation accuracy")
-    test_metric = test_metric or _pick(curves, columns, ("test_acc", "test"), "test accuracy")
+    val_metric = val_metric or _pick(curves, columns, ("valid_acc", "val_acc", "val_score", "valid"), "validation")
+    if test_metric is None:  # tables without a test curve (nbnlp11: val_score only) report validation twice
+        has_test = [c for c in curves if "test" in c and columns[c].get("direction") == "max"]
+        test_metric = _pick(curves, columns, ("test_acc", "test"), "test accuracy") if has_test else val_metric
     time_metric = time_metric or _pick(curves, columns, ("time",), "epoch runtime", unit="s")
-    table = data.to_table(columns=["arch", "seed", "budget", val_metric, test_metric, time_metric],
+    table = data.to_table(columns=sorted({"arch", "seed", "budget", val_metric, test_metric, time_metric}),
                           filter=ds.field("dataset") == dataset)
     budget = pc.max(table["budget"]).as_py()
     table = table.filter(pc.equal(table["budget"], budget))
@@ -65,12 +69,17 @@ def pool_from_table(name: str, root=None, dataset: str | None = None, seed: int 
     complete = np.all(np.isfinite(val) & np.isfinite(test) & np.isfinite(times) & (times > 0), axis=1)
     if complete.sum() < 2:
         raise NBX11Error(f"{name}/{dataset}: fewer than 2 architectures have complete curves")
-    archs = [a for a, keep in zip(table["arch"].to_pylist(), complete) if keep]
     space = spaces.get(manifest["space"])
+    for i, arch in zip(np.flatnonzero(complete), np.array(table["arch"].to_pylist(), dtype=object)[complete]):
+        try:  # e.g. NLP cells larger than x11's encoding allows: left out, and counted below
+            space.encode([arch])
+        except InvalidArchitectureError:
+            complete[i] = False
+    archs = [a for a, keep in zip(table["arch"].to_pylist(), complete) if keep]
     pool = CurvePool(archs, space.encode(archs), val[complete], test[complete], times[complete], name=name)
     source = (f"{name} ({dataset}, budget {budget}, seed {'mean' if seed is None else seed};"
               f" {val_metric}/{test_metric}/{time_metric}; {int(complete.sum())} of {len(complete)} archs"
-              f" complete; code_version {manifest.get('code_version', '?')})")
+              f" complete and encodable; code_version {manifest.get('code_version', '?')})")
     return pool, source
 
 
