@@ -28,8 +28,8 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-#: LightGBM prediction threads: the cores this process may use
-THREADS = _cores()
+#: LightGBM prediction threads: the cores this process may use (``NBX11_THREADS`` overrides, e.g. 1 on a busy machine)
+THREADS = int(os.environ.get("NBX11_THREADS", "0") or 0) or _cores()
 
 
 class CurveModel:
