@@ -1,8 +1,12 @@
 """``nbx11 run OPTIMIZER --benchmark NAME --trials N --seed S``: simulated NAS runs, results as Parquet.
 
 Writes ``OUT/<benchmark>/<optimizer>.parquet`` (incumbent val/test accuracy and regret over simulated
-time, one row per incumbent change per trial) and prints seconds of wall time per trial.
-``--benchmark synthetic`` runs on the synthetic NB201-subspace pool (invented curves, for trying things).
+time, one row per incumbent change per trial) and prints seconds of wall time per trial. Benchmarks are
+read through the reader: table hits, live fallback predictions for architectures a mutation leads out of
+the table (``--in-table`` keeps every move inside it); see :mod:`nbx11_data.nas.adapter` for the curve
+seed each trial reads. ``--benchmark synthetic`` runs on the synthetic NB201-subspace pool (invented
+curves, for trying things). Fallback predictions run on one thread per process (``NBX11_THREADS=1``
+unless set): trials run in parallel instead (``--jobs``).
 
 Example:
     $ nbx11 run re_lce --benchmark nb311-yahpo --trials 30 --seed 0 --jobs 2 --out results/
@@ -27,9 +31,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--dataset", help="dataset partition (default: the table's default)")
     parser.add_argument("--budget", type=float, help="override the simulated budget in seconds")
     parser.add_argument("--root", help="tables root (default: $NBX11_TABLES or the package's tables/)")
+    parser.add_argument("--in-table", action="store_true",
+                        help="keep mutations and neighbours inside the table (no fallback predictions)")
+    parser.add_argument("--mean-curves", action="store_true",
+                        help="every trial reads the noiseless mean curves (default: seeded noisy curves)")
 
 
 def run(args) -> int:
+    import os
+
+    os.environ.setdefault("NBX11_THREADS", "1")
     from nbx11_data.errors import NBX11Error
     from nbx11_data.nas.runner import run_trials, write_results
     from nbx11_data.nas.settings import settings_for
@@ -39,22 +50,25 @@ def run(args) -> int:
     if args.benchmark == "synthetic":
         from nbx11_data.nas.synthetic import nb201_subspace_pool
 
-        pool, source = nb201_subspace_pool(), "SYNTHETIC curves (nbx11_data.nas.synthetic), not measured"
+        pool = nb201_subspace_pool()
+        source, description, name, epochs = pool, "SYNTHETIC curves (nbx11_data.nas.synthetic), not measured", pool.name, pool.epochs
         overrides = {"budget": args.budget or 3e5}
     else:
-        from nbx11_data.nas.adapter import pool_from_table
+        from nbx11_data.nas.adapter import TableSource
 
-        pool, source = pool_from_table(args.benchmark, root=args.root, dataset=args.dataset)
+        source = TableSource(args.benchmark, root=args.root, dataset=args.dataset, in_table=args.in_table,
+                             seeds=[None] if args.mean_curves else "table")
+        description, name, epochs = source.describe(), source.bench.name, source.bench.epochs
         overrides = {"budget": args.budget} if args.budget else {}
-    settings = settings_for(pool.name, pool.epochs, **overrides)
-    print(f"{pool.name}: {len(pool)} architectures, {pool.epochs} epochs, budget {settings.budget:.0f} s; {source}")
-    for name in args.optimizer:
+    settings = settings_for(name, epochs, **overrides)
+    print(f"{name}: {epochs} epochs, budget {settings.budget:.0f} s; {description}")
+    for optimizer in args.optimizer:
         start = time.perf_counter()
-        frame = run_trials(name, pool, settings, trials=args.trials, seed=args.seed, jobs=args.jobs)
+        frame = run_trials(optimizer, source, settings, trials=args.trials, seed=args.seed, jobs=args.jobs)
         wall = time.perf_counter() - start
-        path = Path(args.out) / pool.name / f"{name}.parquet"
-        write_results(frame, path, settings, source)
+        path = Path(args.out) / name / f"{optimizer}.parquet"
+        write_results(frame, path, settings, description)
         final = frame.sort_values("time").groupby("trial")["val_regret"].last()
-        print(f"{name:12s} {args.trials} trials in {wall:.1f} s ({wall * args.jobs / args.trials:.2f} s per trial"
+        print(f"{optimizer:12s} {args.trials} trials in {wall:.1f} s ({wall * args.jobs / args.trials:.2f} s per trial"
               f" per core); final val regret {final.mean():.3f} +- {final.sem():.3f}; -> {path}")
     return 0

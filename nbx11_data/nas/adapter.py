@@ -1,98 +1,219 @@
-"""Turn a benchmark table (``tables/<name>/``, see tables/FORMAT.md) into a :class:`CurvePool`.
+"""NAS on a benchmark through the reader: table hits for what the table holds, live fallback for the rest.
 
-One dataset, one budget (the largest), one seed (default: the noiseless mean rows, ``seed`` NULL, else
-the lowest seed present): the validation and test curves are the table's curve columns with unit ``%``
-and direction ``max`` (``valid_acc``-like and ``test_acc``-like names, or given), the epoch runtimes a
-curve column in seconds (``*time*``; cumulative times are differenced). Architectures with an
-incomplete curve are left out (and counted). Reads the Parquet shards in one batch with pyarrow, so a
-pool of tens of thousands of architectures loads in about a second.
+:class:`TableSource` opens a benchmark once per process (``nbx11_data.open``: its in-memory index, and the
+fallback's session cache of live predictions, are shared by all the trials a process runs) and makes one
+:class:`ReaderPool` per trial. The pool's first rows are the table's architectures; the optimizers' random
+draws come from them (the table's architectures are themselves a seeded sample of the space by its own
+sampler, or the whole enumerated space). Mutations and neighbours move in the *search space*
+(:mod:`.mutations`), so on DARTS and NLP a child is usually not in the table: it becomes a new row whose
+curves the reader answers with the table's checkpoint (``live:<checkpoint>``), fetched lazily and in one
+batched call where the algorithm allows (a local-search neighbourhood, a BANANAS batch, a Hyperband
+rung, a new population). With ``in_table=True`` (or a space without mutations, e.g. nb101) the optimizers
+stay inside the table: neighbours are the table's architectures at the smallest Hamming distance of the
+encoding, which for a complete enumerated table (nb201) is the space's own neighbourhood.
+
+Curve seeds. Trial ``t`` reads the noisy curves of seed ``seeds[t % len(seeds)]``, ``seeds`` the table's
+seeded surrogate draws (``build.seeds`` in its manifest, else its integer seeds); the fallback's noise is
+keyed by (checkpoint, arch, seed), so a live row equals what the table would hold, and a trial is
+reproducible whatever was cached before. ``seed=None`` instead gives every trial the noiseless mean.
+Regret is measured against the best final validation value among the table's architectures at that seed;
+an optimizer that leaves the table can find better, so regret can be negative (reported, not clipped).
+
+The validation and test curves are the table's curve columns with direction ``max`` (``valid_acc``-like
+and ``test_acc``-like names; a table without a test curve, e.g. nbnlp11's ``val_score``, reports
+validation twice), the epoch runtimes a curve in seconds (``*time*``; a column its manifest describes as
+cumulative is differenced).
+Table architectures with an incomplete curve or no encoding are left out (and counted).
 
 Example:
-    pool, source = pool_from_table("nb311-yahpo")
+    >>> source = TableSource("nbnlp11-wt2")  # doctest: +SKIP
+    >>> pool = source.pool(trial=0)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 
-from nbx11_data import spaces
-from nbx11_data.errors import InvalidArchitectureError, NBX11Error, UnknownNameError
+from nbx11_data.errors import InvalidArchitectureError, NBX11Error
+from nbx11_data.nas import mutations
 from nbx11_data.nas.objective import CurvePool
 
 
-def pool_from_table(name: str, root=None, dataset: str | None = None, seed: int | None = None,
-                    val_metric: str | None = None, test_metric: str | None = None,
-                    time_metric: str | None = None) -> tuple[CurvePool, str]:
-    """(pool, provenance string) for benchmark ``name``."""
-    import pyarrow.compute as pc
-    import pyarrow.dataset as ds
+class TableSource:
+    """One benchmark through the reader, and the choices of how trials see it (pickles by name only)."""
 
-    from nbx11_data.readers.paths import available, default_root
+    def __init__(self, name: str, root=None, dataset: str | None = None, seeds="table", in_table: bool = False,
+                 val_metric: str | None = None, test_metric: str | None = None, time_metric: str | None = None):
+        self.name, self.root, self.in_table = name, root, in_table
+        self._args = (dataset, seeds, val_metric, test_metric, time_metric)
+        self._state = None
 
-    folder = Path(root) if root is not None else default_root()
-    if name not in available(folder):
-        raise UnknownNameError("benchmark", name, available(folder))
-    manifest = json.loads((folder / name / "manifest.json").read_text())
-    shards = [str(folder / name / shard["path"]) for shard in manifest["shards"]]
-    data = ds.dataset(shards, format="parquet", partitioning=ds.partitioning(flavor="hive"),
-                      partition_base_dir=str(folder / name))
-    meta = json.loads(data.schema.metadata[b"nbx11"]) if data.schema.metadata and b"nbx11" in data.schema.metadata else {}
-    columns = {c["name"]: c for c in meta.get("columns", [])}
-    datasets = sorted({p["partition"]["dataset"] for p in manifest["shards"]})
-    dataset = dataset or meta.get("defaults", {}).get("dataset") or datasets[0]
-    if dataset not in datasets:
-        raise UnknownNameError("dataset", dataset, datasets)
-    curves = [n for n, c in columns.items() if c.get("kind") == "curve"]
-    val_metric = val_metric or _pick(curves, columns, ("valid_acc", "val_acc", "val_score", "valid"), "validation")
-    if test_metric is None:  # tables without a test curve (nbnlp11: val_score only) report validation twice
-        has_test = [c for c in curves if "test" in c and columns[c].get("direction") == "max"]
-        test_metric = _pick(curves, columns, ("test_acc", "test"), "test accuracy") if has_test else val_metric
-    time_metric = time_metric or _pick(curves, columns, ("time",), "epoch runtime", unit="s")
-    table = data.to_table(columns=sorted({"arch", "seed", "budget", val_metric, test_metric, time_metric}),
-                          filter=ds.field("dataset") == dataset)
-    budget = pc.max(table["budget"]).as_py()
-    table = table.filter(pc.equal(table["budget"], budget))
-    seeds = table["seed"]
-    if seed is None and seeds.null_count:
-        table = table.filter(pc.is_null(seeds))
-    else:
-        chosen = seed if seed is not None else pc.min(seeds).as_py()
-        table = table.filter(pc.equal(seeds, chosen))
-    if table.num_rows == 0:
-        raise NBX11Error(f"{name}/{dataset}: no rows for budget {budget} and seed {seed}")
-    val, test, times = (_matrix(table[c]) for c in (val_metric, test_metric, time_metric))
-    if np.all(np.nan_to_num(np.diff(times, axis=1), nan=0.0) >= 0) and times.shape[1] > 1:
-        times = np.diff(times, axis=1, prepend=0.0)  # cumulative seconds -> seconds per epoch
-    complete = np.all(np.isfinite(val) & np.isfinite(test) & np.isfinite(times) & (times > 0), axis=1)
-    if complete.sum() < 2:
-        raise NBX11Error(f"{name}/{dataset}: fewer than 2 architectures have complete curves")
-    space = spaces.get(manifest["space"])
-    for i, arch in zip(np.flatnonzero(complete), np.array(table["arch"].to_pylist(), dtype=object)[complete]):
-        try:  # e.g. NLP cells larger than x11's encoding allows: left out, and counted below
-            space.encode([arch])
-        except InvalidArchitectureError:
-            complete[i] = False
-    archs = [a for a, keep in zip(table["arch"].to_pylist(), complete) if keep]
-    pool = CurvePool(archs, space.encode(archs), val[complete], test[complete], times[complete], name=name)
-    source = (f"{name} ({dataset}, budget {budget}, seed {'mean' if seed is None else seed};"
-              f" {val_metric}/{test_metric}/{time_metric}; {int(complete.sum())} of {len(complete)} archs"
-              f" complete and encodable; code_version {manifest.get('code_version', '?')})")
-    return pool, source
+    def __getstate__(self):
+        return {"name": self.name, "root": self.root, "in_table": self.in_table, "_args": self._args, "_state": None}
+
+    def _load(self) -> dict:
+        if self._state is None:
+            import nbx11_data
+
+            dataset, seeds, val_metric, test_metric, time_metric = self._args
+            bench = nbx11_data.open(self.name, root=self.root)
+            dataset = bench._check("dataset", dataset, bench.datasets) if dataset else bench.defaults.get(
+                "dataset", bench.datasets[0])
+            columns = bench.columns
+            curves = [m for m in bench.metrics if columns[m].get("direction") == "max"]
+            val = val_metric or _pick(curves, ("valid_acc", "val_acc", "val_score", "valid"), "validation")
+            tests = [c for c in curves if "test" in c]
+            test = test_metric or (_pick(tests, ("test_acc", "test"), "test") if tests else val)
+            times = [m for m in bench.metrics if columns[m].get("unit") == "s"]
+            time = time_metric or _pick(times, ("time",), "epoch runtime (unit s)")
+            cumulative = "cumulative" in (columns[time].get("description") or "").lower() or time.startswith("cum")
+            if seeds == "table":
+                seeds = bench.manifest.get("build", {}).get("seeds") or [s for s in bench.info()["seeds"] if s is not None]
+                seeds = seeds or [None]
+            archs = bench.archs(dataset)
+            keep = np.ones(len(archs), dtype=bool)
+            for i, arch in enumerate(archs):
+                try:  # e.g. NLP cells larger than x11's encoding allows: left out, and counted
+                    bench.space.encode([arch])
+                except InvalidArchitectureError:
+                    keep[i] = False
+            archs = [a for a, k in zip(archs, keep) if k]
+            self._state = {"bench": bench, "dataset": dataset, "metrics": (val, test, time), "seeds": list(seeds),
+                           "archs": archs, "encodings": bench.space.encode(archs), "left_out": int((~keep).sum()),
+                           "cumulative": cumulative,
+                           "mutable": mutations.supports(bench.space) and not self.in_table}
+        return self._state
+
+    @property
+    def bench(self):
+        return self._load()["bench"]
+
+    def curve_seed(self, trial: int):
+        """The curve seed trial ``trial`` reads (see the module docstring)."""
+        seeds = self._load()["seeds"]
+        return seeds[trial % len(seeds)]
+
+    def pool(self, trial: int) -> "ReaderPool":
+        """The pool trial ``trial`` searches (fresh rows and clock state; shared reader and cache)."""
+        return ReaderPool(self, self.curve_seed(trial))
+
+    def describe(self) -> str:
+        state = self._load()
+        bench = state["bench"]
+        val, test, time = state["metrics"]
+        return (f"{bench.name} through the reader ({state['dataset']}; {val}/{test}/{time}; curve seed of trial t ="
+                f" {state['seeds']}[t % {len(state['seeds'])}]; {len(state['archs'])} table archs encodable,"
+                f" {state['left_out']} left out; moves: {'search space, fallback for misses' if state['mutable'] else 'inside the table'};"
+                f" code_version {bench.manifest.get('code_version', '?')})")
+
+    def fetch(self, archs: list, seed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(val, test, epoch seconds) of ``archs`` at ``seed``: one reader request per metric, in batch."""
+        state = self._load()
+        bench, dataset = state["bench"], state["dataset"]
+        val, test, time = state["metrics"]
+        curves = {m: bench.curves(archs, dataset=dataset, metric=m, seed=seed).astype(np.float64)
+                  for m in dict.fromkeys((val, test, time))}
+        seconds = curves[time]
+        if state["cumulative"]:
+            seconds = np.diff(seconds, axis=1, prepend=0.0)  # cumulative seconds -> seconds per epoch
+        return curves[val], curves[test], seconds
 
 
-def _pick(curves, columns, hints, what, unit=None) -> str:
+class ReaderPool(CurvePool):
+    """The rows one trial can reach: the table's architectures, then every new one a move produced."""
+
+    def __init__(self, source: TableSource, seed) -> None:
+        state = source._load()
+        self._source, self.seed = source, seed
+        val, test, seconds = self._fetch(state["archs"])
+        complete = np.all(np.isfinite(val) & np.isfinite(test) & np.isfinite(seconds) & (seconds > 0), axis=1)
+        if complete.sum() < 2:
+            raise NBX11Error(f"{source.name}: fewer than 2 table architectures have complete curves at seed {seed}")
+        rows = np.flatnonzero(complete)
+        super().__init__([state["archs"][i] for i in rows], state["encodings"][rows], val[rows], test[rows],
+                         seconds[rows], name=source.name)
+        self.source = source.describe()
+        self.table_rows = len(rows)
+        self.incomplete = int((~complete).sum())
+        self._space = state["bench"].space
+        self._mutable = state["mutable"]
+        self._row_of = {arch: i for i, arch in enumerate(self.archs)}
+        self._fetched = np.ones(len(self.archs), dtype=bool)  # rows added by moves start unfetched
+        self.fetches = 0  # batched reader requests for rows added by moves
+        self._extra_encodings: dict[int, np.ndarray] = {}
+        self._moves: dict[int, list[int]] = {}
+        self._store = {"val": self.val, "test": self.test, "epoch_seconds": self.epoch_seconds}
+
+    def _fetch(self, archs):
+        return self._source.fetch(archs, self.seed)
+
+    def sample(self, rng: np.random.Generator) -> int:
+        """A uniformly random table row."""
+        return int(rng.integers(self.table_rows))
+
+    # ----- moves in the search space --------------------------------------------------------------------
+
+    def neighbours(self, index: int) -> np.ndarray:
+        if not self._mutable:
+            return super().neighbours(index) if index < self.table_rows else np.empty(0, dtype=np.int64)
+        if index not in self._moves:
+            self._moves[index] = self._rows_of(mutations.neighbours(self._space, self.archs[index]))
+        return np.asarray(self._moves[index], dtype=np.int64)
+
+    def mutate(self, index: int, rng: np.random.Generator) -> int:
+        if not self._mutable:
+            return super().mutate(index, rng)
+        return self._rows_of([mutations.mutate(self._space, self.archs[index], rng)])[0]
+
+    def _rows_of(self, archs) -> list[int]:
+        """Rows of parsed ``archs``, adding rows (curves not fetched yet) for the new ones."""
+        rows = []
+        for arch in archs:
+            key = self._space.format(arch)
+            row = self._row_of.get(key)
+            if row is None:
+                row = self._row_of[key] = len(self.archs)
+                self.archs.append(key)
+            rows.append(row)
+        n = len(self.archs)
+        if n > len(self.val):
+            if n > len(self._store["val"]):  # capacity doubles, so adding rows is amortised O(1)
+                for key, array in self._store.items():
+                    grown = np.full((max(2 * len(array), n), array.shape[1]), np.nan)
+                    grown[: len(self.val)] = array[: len(self.val)]
+                    self._store[key] = grown
+            for key in self._store:
+                setattr(self, key, self._store[key][:n])
+            self._fetched = np.concatenate([self._fetched, np.zeros(n - len(self._fetched), dtype=bool)])
+        return rows
+
+    # ----- lazy curves and encodings ----------------------------------------------------------------------
+
+    def ensure(self, rows) -> None:
+        """Fetch the curves of the rows among ``rows`` not fetched yet, in one batched reader request."""
+        todo = [r for r in dict.fromkeys(int(r) for r in np.atleast_1d(rows)) if not self._fetched[r]]
+        if not todo:
+            return
+        val, test, seconds = self._fetch([self.archs[r] for r in todo])
+        bad = ~np.all(np.isfinite(val) & np.isfinite(test) & np.isfinite(seconds) & (seconds > 0), axis=1)
+        if bad.any():
+            raise NBX11Error(f"{self.name}: incomplete curve for {self.archs[todo[int(np.argmax(bad))]]} at seed {self.seed}")
+        self.val[todo], self.test[todo], self.epoch_seconds[todo] = val, test, seconds
+        self._fetched[todo] = True
+        self.fetches += 1
+
+    def encode(self, rows) -> np.ndarray:
+        rows = [int(r) for r in np.atleast_1d(rows)]
+        new = [r for r in dict.fromkeys(rows) if r >= self.table_rows and r not in self._extra_encodings]
+        if new:
+            for r, vector in zip(new, self._space.encode([self.archs[r] for r in new])):
+                self._extra_encodings[r] = vector
+        return np.stack([self.encodings[r] if r < self.table_rows else self._extra_encodings[r] for r in rows])
+
+
+def _pick(curves, hints, what) -> str:
     for hint in hints:
         for name in curves:
-            if hint in name and (unit is None or columns[name].get("unit") == unit):
+            if hint in name:
                 return name
-    raise NBX11Error(f"no curve column for {what} (hints {hints}); curve columns: {', '.join(curves)}")
-
-
-def _matrix(column) -> np.ndarray:
-    """A fixed_size_list<float> column as a float64 (rows, E) matrix."""
-    column = column.combine_chunks()
-    width = column.type.list_size
-    return np.asarray(column.flatten().to_numpy(zero_copy_only=False), dtype=np.float64).reshape(-1, width)
+    raise NBX11Error(f"no curve column for {what} (hints {hints}); curve columns: {', '.join(curves) or 'none'}")

@@ -90,7 +90,7 @@ def _ilog2(x, c, a):
 
 
 _INF = np.inf
-_MAX_NFEV = 100  # per start (MINPACK counts Jacobian evaluations too); keeps a fit to milliseconds
+_MAX_NFEV = 100  # iterations per start (MINPACK counts Jacobian evaluations, so maxfev = 100 x (params + 1))
 # The formulas and default starts of Domhan et al.'s pylearningcurvepredictor (curvefunctions.py);
 # bounds keep each family well defined (positive bases of real powers, positive logarithm arguments).
 FAMILIES: dict[str, Family] = {
@@ -115,42 +115,48 @@ FAMILIES: dict[str, Family] = {
 def fit_family(name: str, y: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
     """Maximum-likelihood (least-squares) parameters of family ``name`` for curve ``y``.
 
-    ``x`` defaults to epochs 1..len(y). Starts from Domhan's defaults and, where that fails or fits
-    worse, from a start scaled to the curve's last value. Example:
+    ``x`` defaults to epochs 1..len(y). Levenberg-Marquardt (MINPACK ``lmdif`` through
+    :func:`scipy.optimize.leastsq`, forward-difference Jacobian, at most ``_MAX_NFEV`` iterations per
+    start, counting the Jacobian's evaluations) from Domhan's default start and, where the first parameter is the asymptote, from a start
+    scaled to the curve's last value; the start with the lower squared error wins. Example:
 
         >>> x = np.arange(1.0, 31.0)
         >>> np.round(fit_family("ilog2", FAMILIES["ilog2"].fn(x, 0.9, 0.3)), 3)
         array([0.9, 0.3])
     """
-    from scipy.optimize import least_squares
+    from scipy.optimize import leastsq
 
     family = _family(name)
     y = np.asarray(y, dtype=np.float64)
     x = np.arange(1.0, len(y) + 1.0) if x is None else np.asarray(x, dtype=np.float64)
     lower, upper = np.array(family.lower, float), np.array(family.upper, float)
+    fn, n = family.fn, len(y)
+    buffer = np.empty(n + len(lower))
+
+    def residual(p):
+        # MINPACK's Levenberg-Marquardt is unbounded: evaluate at the nearest point inside the box
+        # and add the distance outside it as extra residuals, which pulls the solution back inside.
+        inside = np.minimum(np.maximum(p, lower), upper)
+        r = fn(x, *inside) - y
+        buffer[:n] = r
+        buffer[:n][~np.isfinite(r)] = 1e3
+        buffer[n:] = 10.0 * (p - inside)
+        return buffer.copy()
+
     best, best_cost = None, np.inf
-    for start in _starts(family, y):
-        start = np.clip(start, np.nextafter(lower, upper) + 1e-9, np.nextafter(upper, lower) - 1e-9)
-
-        def residual(p):
-            # MINPACK's Levenberg-Marquardt is unbounded: evaluate at the nearest point inside the box
-            # and add the distance outside it as extra residuals, which pulls the solution back inside.
-            inside = np.clip(p, lower, upper)
-            with np.errstate(all="ignore"):
-                r = family.fn(x, *inside) - y
-            return np.concatenate([np.where(np.isfinite(r), r, 1e3), 10.0 * (p - inside)])
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for start in _starts(family, y):
+            start = np.clip(start, np.nextafter(lower, upper) + 1e-9, np.nextafter(upper, lower) - 1e-9)
             try:
-                result = least_squares(residual, start, method="lm", max_nfev=_MAX_NFEV, xtol=1e-10, ftol=1e-10)
-            except (ValueError, FloatingPointError):
+                solution = leastsq(residual, start, maxfev=_MAX_NFEV * (len(start) + 1), xtol=1e-10, ftol=1e-10)[0]
+            except (ValueError, FloatingPointError, TypeError):
                 continue
-        params = np.clip(result.x, lower, upper)
-        cost = float(np.sum((family.fn(x, *params) - y) ** 2)) if np.all(np.isfinite(result.fun)) else np.inf
-        if cost < best_cost:
-            best, best_cost = params, cost
-    if best is None or not np.isfinite(best_cost):
+            params = np.clip(solution, lower, upper)
+            cost = float(np.sum((fn(x, *params) - y) ** 2))
+            if np.isfinite(cost) and cost < best_cost:
+                best, best_cost = params, cost
+    if best is None:
         raise NBX11Error(f"family {name}: the least-squares fit failed from every start")
     return best
 
@@ -195,8 +201,12 @@ class WeightedProbabilisticModel:
         self.proposal_scale = float(proposal_scale)
         self.seed = seed
 
-    def fit(self, y, target: float | None = None) -> "WeightedProbabilisticModel":
-        """Fit to partial curve ``y`` (epochs 1..len(y)); ``target`` (default 2*len(y)) bounds the prior."""
+    def fit(self, y, target: float | None = None, cache: dict | None = None) -> "WeightedProbabilisticModel":
+        """Fit to partial curve ``y`` (epochs 1..len(y)); ``target`` (default 2*len(y)) bounds the prior.
+
+        ``cache``: a dict that keeps the maximum-likelihood family fits per curve, so a curve seen again
+        (the same architecture screened twice) skips the least-squares fits; the chain is still drawn.
+        """
         y = np.asarray(y, dtype=np.float64)
         if y.ndim != 1 or len(y) < 3 or not np.all(np.isfinite(y)):
             raise NBX11Error(f"a partial curve needs at least 3 finite values, got {y!r}")
@@ -205,11 +215,7 @@ class WeightedProbabilisticModel:
         self._target = float(target if target is not None else 2 * len(y))
         fitted, params = [], []
         ends_x = np.array([1.0, self._target])
-        for name in self.families:
-            try:
-                p = fit_family(name, y, self._x)
-            except NBX11Error:
-                continue
+        for name, p in self._mle(y, cache):
             with np.errstate(all="ignore"):
                 ends = FAMILIES[name].fn(ends_x, *p)
             if np.all(np.isfinite(ends)) and ends[0] <= ends[1] <= 1.0:  # Domhan's prior, per family
@@ -226,6 +232,21 @@ class WeightedProbabilisticModel:
         state = np.concatenate([np.concatenate(params), weights, [log_sigma]])
         self.samples_ = self._metropolis(state)
         return self
+
+    def _mle(self, y: np.ndarray, cache: dict | None) -> list[tuple[str, np.ndarray]]:
+        """(family, least-squares parameters) of every family whose fit succeeds, from ``cache`` if there."""
+        key = (self.families, y.tobytes())
+        if cache is not None and key in cache:
+            return cache[key]
+        fits = []
+        for name in self.families:
+            try:
+                fits.append((name, fit_family(name, y, self._x)))
+            except NBX11Error:
+                continue
+        if cache is not None:
+            cache[key] = fits
+        return fits
 
     def _initial_weights(self, params) -> np.ndarray:
         """Non-negative least-squares weights of the fitted families on the observed curve, summing to 1."""

@@ -3,8 +3,11 @@
 :class:`CurvePool` holds, for ``n`` architectures, validation and test accuracy curves (percent) and the
 runtime of every epoch (seconds) on one epoch axis, plus the encoding the search space gives them.
 Optimizers address architectures by their row in the pool and move between rows with
-:meth:`CurvePool.sample`, :meth:`~CurvePool.mutate` and :meth:`~CurvePool.neighbours` (the pool members
-at the smallest Hamming distance in the encoding: one changed op in an enumerated space).
+:meth:`CurvePool.sample`, :meth:`~CurvePool.mutate` and :meth:`~CurvePool.neighbours` (here: the pool
+members at the smallest Hamming distance in the encoding, one changed op in an enumerated space, so the
+search stays inside the pool). A subclass may add rows as the search moves (see
+:class:`nbx11_data.nas.adapter.ReaderPool`) and fetch their curves lazily: code reads a row's curves only
+after :meth:`~CurvePool.ensure` (which :class:`Trial` calls), and asks for a batch where it can.
 
 :class:`Trial` is one search run's simulated clock: :meth:`Trial.train` charges the runtime of each
 epoch trained (continuing from an earlier fidelity charges only the new epochs unless ``restart``; repeating a
@@ -46,6 +49,7 @@ class CurvePool:
         self.test = np.asarray(test, dtype=np.float64)
         self.epoch_seconds = np.asarray(epoch_seconds, dtype=np.float64)
         self.name = name
+        self.source = name  # where the curves come from, for results' metadata
         self.arch_features = None if arch_features is None else np.asarray(arch_features, np.float64)
         n = len(self.archs)
         if n < 2:
@@ -70,6 +74,13 @@ class CurvePool:
 
     def __len__(self) -> int:
         return len(self.archs)
+
+    def ensure(self, rows) -> None:
+        """Make the curves of ``rows`` readable (all are, in this in-memory pool)."""
+
+    def encode(self, rows) -> np.ndarray:
+        """Encodings of ``rows`` (n, d)."""
+        return self.encodings[np.asarray(rows, dtype=np.int64)]
 
     @property
     def codes(self) -> np.ndarray:
@@ -114,7 +125,7 @@ class Trial:
         self.budget = float(budget)
         self.rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
         self.elapsed = 0.0
-        self.trained = np.zeros(len(pool), dtype=np.int64)
+        self.trained: dict[int, int] = {}  # row -> epochs trained so far
         self.incumbent: int | None = None
         self.trajectory: list[tuple[float, int]] = []  # (simulated time, incumbent row) at each change
         self.n_trainings = 0
@@ -122,7 +133,8 @@ class Trial:
     def cost(self, index: int, epochs: int, restart: bool = False) -> float:
         """Seconds that :meth:`train` would charge: only the new epochs when continuing a shorter training;
         from scratch when ``restart`` or when the row is already trained that far (a repeat is a new run)."""
-        done = int(self.trained[index])
+        self.pool.ensure([index])
+        done = self.trained.get(index, 0)
         start = done if not restart and done < epochs else 0
         return float(self.pool.epoch_seconds[index, start:epochs].sum())
 
@@ -134,7 +146,7 @@ class Trial:
         if self.elapsed + charge > self.budget:
             raise BudgetExhausted(f"training row {index} to {epochs} epochs needs {charge:.0f} s more than left")
         self.elapsed += charge
-        self.trained[index] = max(self.trained[index], epochs)
+        self.trained[index] = max(self.trained.get(index, 0), epochs)
         self.n_trainings += 1
         if epochs == self.pool.epochs:
             best = self.incumbent

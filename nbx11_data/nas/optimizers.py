@@ -4,7 +4,10 @@ Names (:data:`OPTIMIZERS`): ``rs`` random search, ``re`` regularized evolution, 
 ``bananas`` (ensemble of MLPs on the encoding, independent Thompson sampling, candidates by mutation),
 their ``*_lce`` (weighted probabilistic model) and ``*_svr`` (LcSVR) screened variants, ``hb`` Hyperband
 and ``bohb`` (Hyperband with a TPE model per budget; both restart at each rung, as in the paper's code).
-Every optimizer runs until its next training would overrun the simulated budget.
+Every optimizer runs until its next training would overrun the simulated budget. Where the algorithm
+knows several candidates at once (an initial population, a local-search neighbourhood, a BANANAS batch, a
+Hyperband rung) it asks the pool for their curves in one batch (:meth:`CurvePool.ensure`), which a
+reader-backed pool answers with one table/fallback request.
 
 Example:
     >>> from nbx11_data.nas import synthetic
@@ -58,8 +61,9 @@ def _random_search(trial: Trial, settings: Settings, evaluator: Evaluator) -> No
 def _evolution(trial: Trial, settings: Settings, evaluator: Evaluator) -> None:
     """Regularized evolution (Real et al. 2019): tournament of ``sample_size``, age-based removal."""
     population: deque[tuple[int, float]] = deque(maxlen=settings.population_size)
-    while len(population) < settings.population_size:
-        row = trial.pool.sample(trial.rng)
+    first = [trial.pool.sample(trial.rng) for _ in range(settings.population_size)]
+    trial.pool.ensure(first)
+    for row in first:
         population.append((row, evaluator.evaluate(row)))
     while True:
         picks = trial.rng.integers(len(population), size=settings.sample_size)
@@ -74,11 +78,13 @@ def _local_search(trial: Trial, settings: Settings, evaluator: Evaluator) -> Non
     """First-improvement local search over pool neighbours, restarting at random from local optima."""
     seen = evaluator.accuracy
     rows = [trial.pool.sample(trial.rng) for _ in range(settings.num_init)]
+    trial.pool.ensure(rows)
     for row in rows:
         evaluator.evaluate(row)
     current = max(rows, key=lambda r: seen[r])
     while True:
         neighbours = [int(n) for n in trial.rng.permutation(trial.pool.neighbours(current)) if n not in seen]
+        trial.pool.ensure(neighbours)
         improved = False
         for row in neighbours:
             accuracy = evaluator.evaluate(row)
@@ -94,12 +100,14 @@ def _local_search(trial: Trial, settings: Settings, evaluator: Evaluator) -> Non
 def _bananas(trial: Trial, settings: Settings, evaluator: Evaluator) -> None:
     """BANANAS (White et al. 2021) with an MLP ensemble, ITS acquisition and mutation candidates."""
     pool, rng, seen = trial.pool, trial.rng, evaluator.accuracy
-    for _ in range(settings.num_init):
-        evaluator.evaluate(pool.sample(rng))
+    first = [pool.sample(rng) for _ in range(settings.num_init)]
+    pool.ensure(first)
+    for row in first:
+        evaluator.evaluate(row)
     tried: set[int] = set()
     while True:
         rows = list(seen)
-        mean, std = _ensemble(pool.encodings[rows], np.array([seen[r] for r in rows]), settings, rng)
+        mean, std = _ensemble(pool.encode(rows), np.array([seen[r] for r in rows]), settings, rng)
         best = sorted(rows, key=seen.get, reverse=True)[: settings.num_arches_to_mutate]
         candidates = set()
         for _ in range(settings.num_candidates * 3):
@@ -113,11 +121,14 @@ def _bananas(trial: Trial, settings: Settings, evaluator: Evaluator) -> None:
         if not candidates:
             candidates = {pool.sample(rng)}
         candidates = sorted(candidates)
-        mu, sigma = mean(pool.encodings[candidates]), std(pool.encodings[candidates])
+        encoded = pool.encode(candidates)
+        mu, sigma = mean(encoded), std(encoded)
         score = rng.normal(mu, sigma)  # independent Thompson sampling
-        for i in np.argsort(-score)[: settings.batch_size]:
-            tried.add(candidates[i])
-            evaluator.evaluate(candidates[i])
+        batch = [candidates[i] for i in np.argsort(-score)[: settings.batch_size]]
+        pool.ensure(batch)
+        for row in batch:
+            tried.add(row)
+            evaluator.evaluate(row)
 
 
 def _ensemble(x, y, settings: Settings, rng: np.random.Generator):
@@ -152,6 +163,7 @@ def _hyperband(trial: Trial, settings: Settings, model: bool) -> None:
             r = E / eta**s
             configs = [(_bohb_sample(trial, settings, observations) if model else trial.pool.sample(trial.rng))
                        for _ in range(n)]
+            trial.pool.ensure(configs)
             for i in range(s + 1):
                 epochs = min(math.floor(r * eta**i + eps), E)
                 scored = []

@@ -1,10 +1,13 @@
 """Run many seeded trials of an optimizer (in parallel on local cores) and keep the results as Parquet.
 
-One row per incumbent change per trial: ``benchmark``, ``optimizer``, ``trial``, ``seed``, ``time``
-(simulated seconds), ``arch``, ``val_acc``, ``test_acc`` (percent, at full fidelity), ``val_regret``,
-``test_regret`` (percentage points below the pool's best), ``budget``. Trial ``t`` of a run with seed
-``S`` draws from ``SeedSequence([S, t])``, so any trial is reproducible alone and results do not depend
-on ``jobs``.
+One row per incumbent change per trial: ``benchmark``, ``optimizer``, ``trial``, ``seed``, ``curve_seed``,
+``time`` (simulated seconds), ``arch``, ``val_acc``, ``test_acc`` (the table's units, at full fidelity),
+``val_regret``, ``test_regret`` (below the best of the table's architectures at that curve seed; negative
+when a search found better outside the table), ``budget``. Trial ``t`` of a run with seed ``S`` draws
+from ``SeedSequence([S, t])`` and searches ``source.pool(t)`` (a :class:`~.adapter.TableSource`) or the
+same in-memory :class:`~.objective.CurvePool`, so any trial is reproducible alone and results do not
+depend on ``jobs``. Workers predict fallback misses on one thread each (``NBX11_THREADS=1``, unless set):
+the trials, not LightGBM, use the cores.
 
 Example:
     >>> from nbx11_data.nas import synthetic
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -31,16 +35,24 @@ from nbx11_data.nas.objective import CurvePool
 from nbx11_data.nas.optimizers import run
 from nbx11_data.nas.settings import Settings
 
-_WORKER_POOL: CurvePool | None = None
+_WORKER_SOURCE = None
 
 
-def run_trial(optimizer: str, pool: CurvePool, settings: Settings, trial: int, seed: int) -> pd.DataFrame:
+def pool_for(source, trial: int) -> CurvePool:
+    """The pool trial ``trial`` searches: ``source`` itself (a CurvePool) or ``source.pool(trial)``."""
+    return source if isinstance(source, CurvePool) else source.pool(trial)
+
+
+def run_trial(optimizer: str, source, settings: Settings, trial: int, seed: int) -> pd.DataFrame:
     """One trial as a DataFrame of incumbent changes."""
+    pool = pool_for(source, trial)
     result = run(optimizer, pool, settings, seed=[seed, trial]).results()
     n = len(result["time"])
+    curve_seed = getattr(pool, "seed", None)
     return pd.DataFrame({
         "benchmark": pool.name, "optimizer": optimizer,
         "trial": np.full(n, trial, np.int32), "seed": np.full(n, seed, np.int64),
+        "curve_seed": pd.array([curve_seed] * n, dtype="Int64"),
         "time": result["time"], "arch": [pool.archs[r] for r in result["row"]],
         "val_acc": result["val_acc"], "test_acc": result["test_acc"],
         "val_regret": result["val_regret"], "test_regret": result["test_regret"],
@@ -48,25 +60,33 @@ def run_trial(optimizer: str, pool: CurvePool, settings: Settings, trial: int, s
     })
 
 
-def _init_worker(pool: CurvePool) -> None:
-    global _WORKER_POOL
-    _WORKER_POOL = pool
+def _init_worker(source) -> None:
+    global _WORKER_SOURCE
+    os.environ.setdefault("NBX11_THREADS", "1")
+    _WORKER_SOURCE = source
 
 
 def _worker(args) -> pd.DataFrame:
     optimizer, settings, trial, seed = args
-    return run_trial(optimizer, _WORKER_POOL, settings, trial, seed)
+    return run_trial(optimizer, _WORKER_SOURCE, settings, trial, seed)
 
 
-def run_trials(optimizer: str, pool: CurvePool, settings: Settings, trials: int, seed: int,
+def run_trials(optimizer: str, source, settings: Settings, trials: int, seed: int,
                jobs: int = 1) -> pd.DataFrame:
-    """``trials`` independent trials (``jobs`` worker processes), concatenated in trial order."""
+    """``trials`` independent trials (``jobs`` worker processes), concatenated in trial order.
+
+    ``source``: a :class:`CurvePool` every trial searches, or a :class:`~.adapter.TableSource`.
+    """
     tasks = [(optimizer, settings, t, seed) for t in range(trials)]
     if jobs <= 1:
-        frames = [run_trial(optimizer, pool, settings, t, seed) for t in range(trials)]
+        frames = [run_trial(optimizer, source, settings, t, seed) for t in range(trials)]
     else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(pool,)) as executor:
-            frames = list(executor.map(_worker, tasks))
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # a fresh process: no inherited threads or locks
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                                 initargs=(source,)) as executor:
+            frames = list(executor.map(_worker, tasks, chunksize=1))
     return pd.concat(frames, ignore_index=True)
 
 

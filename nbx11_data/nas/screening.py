@@ -44,6 +44,7 @@ class Evaluator:
         self.targets: list[float] = []  # their accuracy at the target epoch
         self.rows: list[int] = []
         self.accuracy: dict[int, float] = {}  # final validation accuracy of every fully trained row
+        self._fits: dict = {}  # least-squares family fits per partial curve (a repeat skips them)
         self._svr: LcSVR | None = None
         self._svr_size = 0  # history size at the last hyperparameter search
 
@@ -80,7 +81,7 @@ class Evaluator:
         if self.mode == "lce":
             model = WeightedProbabilisticModel(mcmc_steps=s.mcmc_steps, seed=int(self.trial.rng.integers(2**63)))
             try:
-                return 100.0 * model.fit(partial / 100.0, target=s.target_epoch).predict(s.target_epoch)
+                return 100.0 * model.fit(partial / 100.0, target=s.target_epoch, cache=self._fits).predict(s.target_epoch)
             except NBX11Error:  # no family fits within the prior: assume the curve stays where it is
                 return float(partial[-1])
         features = self.trial.pool.arch_features
