@@ -56,8 +56,11 @@ def render(recipe, meta, test: dict, timing: dict, heldout: dict | None = None) 
     lines += ["", "## Model", "",
               f"- {meta['members']} members (bootstrap + own LightGBM seed), chained boosters per SVD component, "
               "early stopping on validation, k chosen on validation",
-              f"- features: {meta['features']['encoding']} ({meta['features']['encoding_dim']} columns)"
+              f"- features: {meta['features']['encoding']}"
+              + (f"(kind={meta['features']['encoding_kind']!r})" if meta["features"].get("encoding_kind") else "")
+              + f" ({meta['features']['encoding_dim']} columns)"
               + (f" + first {recipe.first_epochs['count']} epochs of `{recipe.first_epochs['metric']}`"
+                 + (" and their successive differences" if recipe.first_epochs.get("differences") else "")
                  if recipe.first_epochs else ""),
               "", "| metric | k | noise source | default noise |", "|---|---|---|---|"]
     for m, info in meta["metrics"].items():

@@ -32,7 +32,7 @@ from nbx11_data.errors import InvalidArchitectureError
 from nbx11_data.surrogate import checkpoint as ck_format
 from nbx11_data.surrogate import load_ensemble
 from nbx11_data.surrogate._lightgbm import lightgbm
-from nbx11_data.surrogate.ensemble import encode
+from nbx11_data.surrogate.ensemble import encode, first_epoch_features
 from nbx11_data.surrogate.model import CurveModel
 from nbx11_data.surrogate.noise import KINDS
 
@@ -79,7 +79,7 @@ def train(recipe: Recipe, source, out="checkpoints") -> dict:
     features = encoded
     if recipe.first_epochs:
         first = means[recipe.first_epochs["metric"]][:, : recipe.first_epochs["count"]]
-        features = np.hstack([encoded, first])
+        features = np.hstack([encoded, first_epoch_features(first, recipe.first_epochs)])
     parts = split(arch_ids, recipe.split_seed)
     train_rows, val_rows, test_rows = parts["train"], parts["val"], parts["test"]
     fit_rows = np.concatenate([train_rows, val_rows])

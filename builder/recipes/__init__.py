@@ -66,7 +66,7 @@ class Recipe:
     epochs: list[int]
     prepare: Callable[[str], TrainingData]
     config: FitConfig = field(default_factory=FitConfig)
-    first_epochs: dict | None = None  # {"metric": name, "count": n}: observed first epochs as features
+    first_epochs: dict | None = None  # {"metric": name, "count": n[, "differences": True]}: observed first epochs as features
     encoding: str | None = None  # the space's encode(archs, kind=encoding); None: its default encode(archs)
     split_seed: int = 0
     x11_reference: dict = field(default_factory=dict)  # {"benchmark", "avg_kendall_tau", "final_kendall_tau"}

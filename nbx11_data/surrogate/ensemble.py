@@ -135,7 +135,7 @@ class Ensemble:
             raise SurrogateInputError(
                 f"first_epochs must be finite with shape ({len(archs)}, {count}), got shape {first.shape}"
             )
-        return np.hstack([encoded, first])
+        return np.hstack([encoded, first_epoch_features(first, self._first)])
 
     def predict_features(self, features: np.ndarray, arch_ids=None, seeds=None, metrics=None,
                          noise: str | None = None) -> dict[str, np.ndarray]:
@@ -184,6 +184,15 @@ def encode(space, archs, kind: str | None = None):
     ``checkpoint.json`` names; checkpoints without it use the default encoding).
     """
     return space.encode(archs) if kind is None else space.encode(archs, kind=kind)
+
+
+def first_epoch_features(first: np.ndarray, spec: dict) -> np.ndarray:
+    """The first-epoch feature columns: the (n, count) values, then, where ``spec["differences"]``,
+    their count - 1 successive differences (the early slope, which trees cannot form themselves).
+
+    Example: ``first_epoch_features(np.array([[1.0, 3.0, 4.0]]), {"differences": True})`` -> ``[[1, 3, 4, 2, 1]]``.
+    """
+    return np.hstack([first, np.diff(first, axis=1)]) if spec.get("differences") else first
 
 
 def load_ensemble(path) -> Ensemble:
