@@ -1,7 +1,10 @@
 """Reader performance on nb201, side by side with Syne Tune's blackbox repository (same data, same run).
 
-Each side runs in its own subprocess (so peak memory is its own): open, first lookup (builds the
-lazy index), one-curve lookup, a batch of 10,000 curves, a full-table aggregate, peak RSS. Syne
+Each side runs in its own subprocess (so peak memory is its own), ``--repeat`` times in turn; the
+figures are medians over those runs: open, first lookup (builds the lazy index and reads one curve
+column), one-curve lookup, a batch of 10,000 curves (canonical strings; for nbx11 also ``arch_index``
+ints), a full-table aggregate, peak RSS. Both sides import their libraries (pandas, pyarrow, duckdb)
+before timing. Syne
 Tune's ``BlackboxTabular`` is built from the same nb201 rows (200-epoch budget, cifar10-valid,
 3 seeds, objectives valid_acc and train_time), written with its ``serialize`` and read with its
 ``deserialize``, the way its repository stores blackboxes.
@@ -9,11 +12,12 @@ Tune's ``BlackboxTabular`` is built from the same nb201 rows (200-epoch budget, 
 Needs the ``bench`` extra (``pip install -e .[bench]``).
 
 Example:
-    .venv/bin/python benchmarks/bench_reader.py
+    .venv/bin/python benchmarks/bench_reader.py --repeat 3
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import resource
 import subprocess
@@ -26,45 +30,44 @@ import numpy as np
 N_SINGLE, N_BATCH, DATASET = 20_000, 10_000, "cifar10-valid"
 
 
-def _median_time(fn, repeat: int) -> float:
-    times = []
+def _timed(fn, repeat: int = 1, per: int = 1) -> list[float]:
+    """[wall, CPU] seconds of ``fn()`` divided by ``per``, medians over ``repeat`` calls. CPU time (all
+    threads of the process) is what the work costs; wall time also counts waiting for a busy machine."""
+    walls, cpus = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+        walls.append((time.perf_counter() - wall) / per)
+        cpus.append((time.process_time() - cpu) / per)
+    return [float(np.median(walls)), float(np.median(cpus))]
 
 
 def ours() -> dict:
     import duckdb  # noqa: F401 - warm imports: we time open(), not the interpreter's imports
+    import pandas  # noqa: F401 - pyarrow imports it on first use; Syne Tune's side has it imported too
     import pyarrow.parquet  # noqa: F401
 
     import nbx11_data
     from nbx11_data.spaces import nb201
 
-    start = time.perf_counter()
-    bench = nbx11_data.open("nb201")
-    opened = time.perf_counter() - start
-    start = time.perf_counter()
-    bench.curve(0, dataset=DATASET, metric="valid_acc", seed=777, budget=200)
-    first = time.perf_counter() - start
+    out = {}
+    out["open"] = _timed(lambda: out.setdefault("bench", nbx11_data.open("nb201")))
+    bench = out.pop("bench")
+    lookup = {"dataset": DATASET, "metric": "valid_acc", "seed": 777, "budget": 200}
+    out["first lookup (builds index)"] = _timed(lambda: bench.curve(0, **lookup))
     rng = np.random.Generator(np.random.PCG64(0))
     archs = [nb201.format(int(i)) for i in rng.integers(0, nb201.SIZE, N_SINGLE)]
-    start = time.perf_counter()
-    for arch in archs:
-        bench.curve(arch, dataset=DATASET, metric="valid_acc", seed=777, budget=200)
-    single = (time.perf_counter() - start) / len(archs)
+    out["one curve"] = _timed(lambda: [bench.curve(arch, **lookup) for arch in archs], per=len(archs))
     batch = archs[:N_BATCH]
-    many = _median_time(lambda: bench.curves(batch, dataset=DATASET, metric="valid_acc", seed=777, budget=200), 5)
+    out["10,000 curves"] = _timed(lambda: bench.curves(batch, **lookup), 7)
+    indices = rng.integers(0, nb201.SIZE, N_BATCH).tolist()
+    out["10,000 curves (arch_index ints)"] = _timed(lambda: bench.curves(indices, **lookup), 7)
     query = ("SELECT dataset, budget, seed, count(*), avg(valid_acc), max(valid_acc), avg(train_time)"
              " FROM final GROUP BY ALL")
-    start = time.perf_counter()
-    bench.sql(query).fetchall()
-    aggregate_first = time.perf_counter() - start
-    aggregate = _median_time(lambda: bench.sql(query).fetchall(), 5)
-    return {"open": opened, "first lookup (builds index)": first, "one curve": single, "10,000 curves": many,
-            "full aggregate (first)": aggregate_first, "full aggregate": aggregate,
-            "peak RSS MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    out["full aggregate (first)"] = _timed(lambda: bench.sql(query).fetchall())
+    out["full aggregate"] = _timed(lambda: bench.sql(query).fetchall(), 7)
+    out["peak RSS MB"] = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024] * 2
+    return out
 
 
 def build_syne(path: str) -> None:
@@ -99,29 +102,20 @@ def syne(path: str) -> dict:
 
     from nbx11_data.spaces import nb201
 
-    start = time.perf_counter()
-    blackbox = deserialize(path)[DATASET]
-    opened = time.perf_counter() - start
+    out = {}
+    out["open"] = _timed(lambda: out.setdefault("blackbox", deserialize(path)[DATASET]))
+    blackbox = out.pop("blackbox")
     names = [f"hp_x{e}" for e in range(nb201.N_EDGES)]
     rng = np.random.Generator(np.random.PCG64(0))
     configs = [dict(zip(names, nb201.from_code(int(i)).ops)) for i in rng.integers(0, nb201.SIZE, N_BATCH)]
-    start = time.perf_counter()
-    blackbox.objective_function(configs[0], seed=0)
-    first = time.perf_counter() - start
-    start = time.perf_counter()
-    for config in configs[:2000]:
-        blackbox.objective_function(config, seed=0)
-    single = (time.perf_counter() - start) / 2000
-    start = time.perf_counter()
-    for config in configs:
-        blackbox.objective_function(config, seed=0)
-    many = time.perf_counter() - start
+    out["first lookup (builds index)"] = _timed(lambda: blackbox.objective_function(configs[0], seed=0))
+    out["one curve"] = _timed(lambda: [blackbox.objective_function(c, seed=0) for c in configs[:2000]], per=2000)
+    out["10,000 curves"] = _timed(lambda: [blackbox.objective_function(c, seed=0) for c in configs])
     evaluations = blackbox.objectives_evaluations
-    aggregate = _median_time(lambda: (np.nanmean(evaluations[:, :, -1, 0], axis=0),
-                                      np.nanmax(evaluations[:, :, -1, 0], axis=0)), 5)
-    return {"open": opened, "first lookup (builds index)": first, "one curve": single, "10,000 curves": many,
-            "full aggregate (first)": float("nan"), "full aggregate": aggregate,
-            "peak RSS MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    out["full aggregate"] = _timed(lambda: (np.nanmean(evaluations[:, :, -1, 0], axis=0),
+                                            np.nanmax(evaluations[:, :, -1, 0], axis=0)), 7)
+    out["peak RSS MB"] = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024] * 2
+    return out
 
 
 def _child(side: str, path: str) -> dict:
@@ -130,26 +124,34 @@ def _child(side: str, path: str) -> dict:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side (medians are reported)")
+    repeat = parser.parse_args().repeat
+    runs = {"ours": [], "syne": []}
     with tempfile.TemporaryDirectory() as path:
         subprocess.run([sys.executable, __file__, "build-syne", path], check=True)
-        a, b = _child("ours", path), _child("syne", path)
+        for _ in range(repeat):  # interleaved, so that both sides see the same machine load
+            runs["ours"].append(_child("ours", path))
+            runs["syne"].append(_child("syne", path))
+    a, b = ({k: np.median([r[k] for r in side], axis=0) for k in side[0]} for side in runs.values())
     floors = {"open": 0.1, "one curve": 10e-6, "10,000 curves": 10e-3, "full aggregate": 0.1}
-    print(f"nb201 ({DATASET} lookups; aggregate over all 165,138 rows for nbx11, numpy over the cube for Syne Tune)")
-    print(f"{'measure':30s} {'nbx11-data':>14s} {'Syne Tune':>14s} {'speed-up':>10s} {'floor':>10s}")
+    print(f"nb201 ({DATASET} lookups; aggregate over all 165,138 rows for nbx11, numpy over the cube for Syne Tune);"
+          f" medians of {repeat} runs; wall (CPU) time")
+    print(f"{'measure':32s} {'nbx11-data':>24s} {'Syne Tune':>24s} {'speed-up':>9s} {'floor':>8s}")
     for key in a:
-        unit = 1e3 if key != "peak RSS MB" and key != "one curve" else 1
-        unit = 1e6 if key == "one curve" else unit
+        unit = {"peak RSS MB": 1, "one curve": 1e6}.get(key, 1e3)
         suffix = {1e3: " ms", 1e6: " us", 1: ""}[unit]
-        ratio = b[key] / a[key] if a[key] and key != "peak RSS MB" else float("nan")
+        theirs = b.get(key, b["10,000 curves"] if key.startswith("10,000") else [float("nan")] * 2)
+        ratio = theirs[0] / a[key][0] if key != "peak RSS MB" else float("nan")
         floor = f"{floors[key] * unit:g}{suffix}" if key in floors else ""
-        ok = "" if key not in floors else (" ok" if a[key] <= floors[key] else " MISSED")
-        print(f"{key:30s} {a[key] * unit:11.3f}{suffix} {b[key] * unit:11.3f}{suffix} {ratio:9.1f}x {floor:>10s}{ok}")
-
+        ok = "" if key not in floors else (" ok" if a[key][0] <= floors[key] else " MISSED")
+        cells = [f"{side[0] * unit:9.3f} ({side[1] * unit:9.3f}){suffix}" for side in (a[key], theirs)]
+        print(f"{key:32s} {cells[0]:>24s} {cells[1]:>24s} {ratio:8.1f}x {floor:>8s}{ok}")
 
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "build-syne":
         build_syne(sys.argv[2])
-    elif len(sys.argv) == 3:
+    elif len(sys.argv) == 3 and sys.argv[1] in ("ours", "syne"):
         print(json.dumps({"ours": ours, "syne": syne}[sys.argv[1]](*([] if sys.argv[1] == "ours" else [sys.argv[2]]))))
     else:
         main()

@@ -1,9 +1,13 @@
 """Open a benchmark folder: fast in-memory lookups, DuckDB SQL over its shards.
 
 Lookups (``curve``, ``curves``, ``query``) go through an index built lazily
-on first use from the identity columns (dicts arch -> position, numpy arrays
-position -> row per dataset/budget/seed) and per-(dataset, metric) float32
-matrices read from the Parquet columns they need. SQL goes to DuckDB views
+on first use from the dictionary-encoded identity columns (dicts from
+canonical string and from arch_id to position, an array from ``arch_index``
+to position, numpy arrays position -> row per dataset/budget/seed) and a
+compact in-memory store per (dataset, curve column), decoded a few thousand
+rows at a time (:mod:`.curve_store`). A batch of ``arch_index`` ints is
+located in numpy, canonical strings with one C-level dict pass; other
+representations are parsed once each. SQL goes to DuckDB views
 ``curves``, ``curves_long`` and ``final`` over the shard files. Rows a
 surrogate-built table lacks are predicted live by its checkpoint
 (:mod:`.fallback`); every result says where it came from (``source``:
@@ -21,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -28,6 +33,7 @@ import numpy as np
 
 from nbx11_data import manifest as manifest_io, spaces
 from nbx11_data.errors import ArchitectureNotFoundError, CorruptFileError, UnknownNameError
+from nbx11_data.readers.curve_store import CurveStore
 from nbx11_data.readers.download import downloaded_datasets
 from nbx11_data.readers.fallback import Fallback
 from nbx11_data.readers.paths import available, default_root
@@ -35,6 +41,7 @@ from nbx11_data.table_format import FINAL_SUFFIX, final_values
 
 _DEFAULT = object()  # "argument not given" (seed=None means the mean-curve rows)
 _IDENTITY = ["arch_id", "arch", "arch_index", "seed", "budget"]
+_BATCH_ROWS = 4096  # curve columns are decoded this many rows at a time
 
 
 def open(name: str, root: str | Path | None = None, fallback: bool = True) -> "Benchmark":  # noqa: A001
@@ -76,7 +83,8 @@ class Benchmark:
         self.defaults = dict(self.manifest.get("defaults", {}))
         self._shards = {d: [s for s in self.manifest["shards"] if s["partition"]["dataset"] == d] for d in self.datasets}
         self._index = None
-        self._matrices: dict[tuple[str, str], np.ndarray] = {}
+        self._matrices: dict[tuple[str, str], np.ndarray] = {}  # scalar columns
+        self._stores: dict[tuple[str, str], CurveStore] = {}  # curve columns
         self._connection = None
         self._sources: dict[str, np.ndarray] = {}
         self.fallback = Fallback.of(self.manifest, self.datasets, self.epochs, self.budgets) if fallback else None
@@ -96,7 +104,7 @@ class Benchmark:
         if row < 0:
             values, sources = self.curves([arch], dataset, metric, seed, budget, with_source=True)
             return (values[0], sources[0]) if with_source else values[0]
-        curve = self._matrix(dataset, metric)[row, : self.budgets[budget]].copy()
+        curve = self._curves(dataset, metric).row(row, self.budgets[budget])
         return (curve, self._source_labels(dataset)[row]) if with_source else curve
 
     def curves(self, archs, dataset=None, metric=None, seed=_DEFAULT, budget=None, with_source=False):
@@ -107,14 +115,14 @@ class Benchmark:
         dataset, metric, budget, seed = self._resolve_names(dataset, metric, budget, seed)
         archs = archs if isinstance(archs, list) else list(archs)
         rows, live = self._gather(archs, dataset, budget, [seed] * len(archs), [metric])
-        matrix = self._matrix(dataset, metric)
+        store = self._curves(dataset, metric)
         epochs = self.budgets[budget]
         if live is None:
-            out = matrix.take(rows, axis=0) if epochs == matrix.shape[1] else matrix[rows, :epochs]
+            out = store.take(rows, epochs)
         else:
             out = np.empty((len(rows), epochs), dtype=np.float32)
             hit = rows >= 0
-            out[hit] = matrix[rows[hit], :epochs]
+            out[hit] = store.take(rows[hit], epochs)
             out[~hit] = live.curves[metric][:, :epochs]
         return (out, self._sources_of(rows, dataset)) if with_source else out
 
@@ -147,7 +155,7 @@ class Benchmark:
             if epoch is None:
                 values[hit] = self._matrix(dataset, metric + FINAL_SUFFIX)[rows[hit]]
             else:
-                values[hit] = self._matrix(dataset, metric)[rows[hit], epoch - 1]
+                values[hit] = self._curves(dataset, metric).take(rows[hit], epoch)[:, -1]
             if live is not None:
                 curves = live.curves[metric][:, : self.budgets[budget]]
                 values[~hit] = final_values(curves) if epoch is None else curves[:, epoch - 1]
@@ -183,7 +191,7 @@ class Benchmark:
         finals = {}
         for metric in self.metrics:
             curves = np.empty((len(rows), self.epochs), dtype=np.float32)
-            curves[hit] = self._matrix(dataset, metric)[rows[hit]]
+            curves[hit] = self._curves(dataset, metric).take(rows[hit], self.epochs)
             final = np.empty(len(rows), dtype=np.float32)
             final[hit] = self._matrix(dataset, metric + FINAL_SUFFIX)[rows[hit]]
             if live is not None:
@@ -215,11 +223,12 @@ class Benchmark:
         """Canonical strings of the architectures in the table (of ``dataset``, default all), in table order."""
         index = self._ensure_index()
         if dataset is None:
-            return list(index["positions"])
+            return index["names"].tolist()
         dataset = self._check("dataset", dataset, self.datasets)
         start = index["offsets"][dataset]
-        stop = start + sum(s["rows"] for s in self._shards[dataset])
-        return list(dict.fromkeys(index["arch"][start:stop]))
+        positions = index["position_of_row"][start:start + sum(s["rows"] for s in self._shards[dataset])]
+        first = np.unique(positions, return_index=True)[1]
+        return index["names"][positions[np.sort(first)]].tolist()
 
     def info(self) -> dict:
         """Name, space, datasets, metrics (unit, direction), costs, budgets, seeds, rows, provenance, code version."""
@@ -230,7 +239,7 @@ class Benchmark:
                         for m in self.metrics},
             "costs": {c: {k: self.columns[c].get(k) for k in ("unit", "description")} for c in self.costs},
             "epochs": self.epochs, "budgets": self.budgets, "seeds": index["seeds"], "defaults": self.defaults,
-            "architectures": len(index["positions"]),
+            "architectures": len(index["names"]),
             "rows": {d: sum(s["rows"] for s in self._shards[d]) for d in self.datasets},
             "sources": sorted({p["name"] for p in self.manifest["provenance"]}),
             "code_version": self.manifest["code_version"],
@@ -300,12 +309,14 @@ class Benchmark:
     def _position(self, arch, missing_ok: bool = False) -> int:
         """Position of ``arch`` among the table's architectures; the miss path raises (or -1 if ``missing_ok``)."""
         index = self._ensure_index()
+        by_index = index["by_index"]
         if type(arch) is str:
-            position = index["positions"].get(arch)
-            if position is None:
-                position = index["by_id"].get(arch)
+            position = index["by_name"].get(arch)
+            position = index["by_id"].get(arch) if position is None else position
             if position is not None:
                 return position
+        if type(arch) is int and by_index is not None and 0 <= arch < len(by_index) and by_index[arch] >= 0:
+            return int(by_index[arch])
         arch_id = self.space.arch_id(arch)  # parses: invalid input raises InvalidArchitectureError
         position = index["by_id"].get(arch_id)
         if position is None:
@@ -321,29 +332,45 @@ class Benchmark:
         position = self._position(arch, missing_ok=True)
         return -1 if rows is None or position < 0 else int(rows[position])
 
+    def _fast_positions(self, archs: list) -> np.ndarray:
+        """Positions of ``archs`` found without parsing: canonical strings, arch_ids and (where the space
+        enumerates) ``arch_index`` ints; -1 for anything else (the caller parses those)."""
+        index = self._ensure_index()
+        by_index = index["by_index"]
+        if by_index is not None and archs and isinstance(archs[0], (int, np.integer)):
+            kinds = set(map(type, archs))
+            if not any(issubclass(k, (bool, np.bool_)) or not issubclass(k, (int, np.integer)) for k in kinds):
+                ints = np.asarray(archs, dtype=np.int64)
+                inside = (ints >= 0) & (ints < len(by_index))
+                return np.where(inside, by_index[np.where(inside, ints, 0)], -1)
+        by_name, by_id = index["by_name"], index["by_id"]
+        try:
+            positions = np.array(list(map(by_name.get, archs, repeat(-1))), dtype=np.int64)
+            missing = np.flatnonzero(positions < 0).tolist()
+            positions[missing] = [by_id.get(archs[i], -1) for i in missing]
+        except TypeError:  # an unhashable representation (a list of ops...): look up strings only
+            positions = np.array([by_name.get(a, by_id.get(a, -1)) if type(a) is str else -1 for a in archs],
+                                 dtype=np.int64)
+        return positions
+
     def _locate(self, archs: list, dataset, budget, seeds: list, described: dict) -> np.ndarray:
         """Row of each (arch, seed) for (dataset, budget); -1 where the table has none (invalid archs raise).
 
-        Architectures that are not canonical strings of the table are parsed once each; ``described`` gets
-        their (parsed, canonical string, arch_id) by position.
+        Architectures that are not canonical strings, arch_ids or ``arch_index`` ints of the table are parsed
+        once each; ``described`` gets their (parsed, canonical string, arch_id) by position.
         """
         index = self._ensure_index()
-        fast, by_id = index["positions"].get, index["by_id"].get
-        positions = np.empty(len(archs), dtype=np.int64)
+        positions = self._fast_positions(archs)
         known: dict[str, tuple] = {}  # a string repeated with several seeds is parsed once
-        for i, arch in enumerate(archs):
-            position = fast(arch) if type(arch) is str else None  # canonical strings: one dict hit each
-            if position is None and type(arch) is str:
-                position = by_id(arch)
-            if position is None:
-                info = known.get(arch) if type(arch) is str else None
-                if info is None:
-                    info = self._describe(arch)  # parses: invalid input raises InvalidArchitectureError
-                    if type(arch) is str:
-                        known[arch] = info
-                described[i] = info
-                position = by_id(info[2], -1)
-            positions[i] = position
+        for i in np.flatnonzero(positions < 0).tolist():
+            arch = archs[i]
+            info = known.get(arch) if type(arch) is str else None
+            if info is None:
+                info = self._describe(arch)  # parses: invalid input raises InvalidArchitectureError
+                if type(arch) is str:
+                    known[arch] = info
+            described[i] = info
+            positions[i] = index["by_id"].get(info[2], -1)
         out = np.full(len(archs), -1, dtype=np.int64)
         distinct = list(dict.fromkeys(seeds))
         for seed in distinct:
@@ -384,11 +411,11 @@ class Benchmark:
         """Canonical strings and arch_ids of ``rows`` (table rows, or the parsed misses of ``live``)."""
         index = self._ensure_index()
         hit = rows >= 0
-        base = index["offsets"][dataset]
+        positions = index["position_of_row"][index["offsets"][dataset] + rows[hit]]
         names = np.empty(len(rows), dtype=object)
         ids = np.empty(len(rows), dtype=object)
-        names[hit] = index["arch"][base + rows[hit]]
-        ids[hit] = index["arch_id"][base + rows[hit]]
+        names[hit] = index["names"][positions]
+        ids[hit] = index["ids"][positions]
         if live is not None:
             names[live.missing], ids[live.missing] = live.names, live.ids
         return names.tolist(), ids.tolist()
@@ -439,14 +466,26 @@ class Benchmark:
         return self._index
 
     def _build_index(self) -> dict:
+        """Positions (distinct architectures, in table order) and the row of each position per
+        (dataset, budget, seed), from the dictionary-encoded identity columns."""
         import pyarrow as pa
 
         table = pa.concat_tables([self._read(shard, _IDENTITY) for d in self.datasets for shard in self._shards[d]])
-        arch_ids = table.column("arch_id").to_pylist()
-        by_id: dict[str, int] = {}
-        position_of_row = np.fromiter((by_id.setdefault(a, len(by_id)) for a in arch_ids), np.int64, len(arch_ids))
-        archs = table.column("arch").to_pylist()
-        positions = dict(zip(archs, position_of_row.tolist()))
+        arch_id = table.column("arch_id").unify_dictionaries()  # the Parquet dictionaries, merged: no decoding
+        codes = pa.chunked_array([chunk.indices for chunk in arch_id.chunks], pa.int32()).combine_chunks()
+        encoded = codes.dictionary_encode()  # position = code's rank of first appearance: table order
+        position_of_row = encoded.indices.to_numpy().astype(np.int64)
+        first_row = np.unique(position_of_row, return_index=True)[1]
+        ids = np.array(arch_id.chunk(0).dictionary.take(encoded.dictionary).to_pylist(), dtype=object)
+        names = np.array(table.column("arch").take(first_row).to_pylist(), dtype=object)
+        by_name = dict(zip(names.tolist(), range(len(names))))
+        by_id = dict(zip(ids.tolist(), range(len(ids))))
+        by_index = None
+        arch_index = table.column("arch_index").take(first_row)
+        if hasattr(self.space, "arch_index") and len(arch_index) and not arch_index.null_count:
+            arch_index = arch_index.to_numpy().astype(np.int64)
+            by_index = np.full(arch_index.max() + 1, -1, dtype=np.int64)
+            by_index[arch_index] = np.arange(len(arch_index))
         budgets = table.column("budget").to_numpy().astype(np.int64)
         seeds = table.column("seed").fill_null(-1).to_numpy().astype(np.int64)
         null_seed = table.column("seed").is_null().to_numpy(zero_copy_only=False)
@@ -458,46 +497,73 @@ class Benchmark:
             part_keys, part_positions = keys[start:start + count], position_of_row[start:start + count]
             for key in np.unique(part_keys):
                 mask = part_keys == key
-                lookup = np.full(len(by_id), -1, dtype=np.int64)
+                lookup = np.full(len(ids), -1, dtype=np.int64)
                 lookup[part_positions[mask]] = np.flatnonzero(mask)
                 low = int(key) & (2**33 - 1)
                 rows[(dataset, int(key) >> 33, None if low == 0 else low - 2**31 - 1)] = lookup
             start += count
         all_seeds = sorted({s for _, _, s in rows}, key=lambda s: -1 if s is None else s)
-        return {"positions": positions, "by_id": by_id, "rows": rows, "offsets": offsets,
-                "arch": np.array(archs, dtype=object), "arch_id": np.array(arch_ids, dtype=object),
-                "seeds": all_seeds}
+        return {"names": names, "ids": ids, "by_name": by_name, "by_id": by_id, "by_index": by_index, "rows": rows,
+                "offsets": offsets, "position_of_row": position_of_row, "seeds": all_seeds}
+
+    def _curves(self, dataset: str, metric: str) -> CurveStore:
+        """Curve column ``metric`` of ``dataset`` in table order, read a few thousand rows at a time."""
+        key = (dataset, metric)
+        store = self._stores.get(key)
+        if store is None:
+            blocks = (batch.column(0).flatten().to_numpy().reshape(batch.num_rows, -1)
+                      for shard in self._shards[dataset] for batch in self._batches(shard, metric))
+            store = self._stores[key] = CurveStore(blocks)
+        return store
 
     def _matrix(self, dataset: str, column: str) -> np.ndarray:
-        """Column ``column`` of ``dataset`` as a numpy array: (rows, E) for curves, (rows,) for scalars."""
+        """Scalar column ``column`` of ``dataset`` as float32 (NaN = NULL), in table order."""
         key = (dataset, column)
         matrix = self._matrices.get(key)
         if matrix is None:
-            parts = []
-            for shard in self._shards[dataset]:
-                array = self._read(shard, [column]).column(0).combine_chunks()
-                if column in self.metrics:
-                    parts.append(array.values.to_numpy(zero_copy_only=False)[array.offset * self.epochs:]
-                                 .reshape(len(array), -1)[: len(array)])
-                else:
-                    parts.append(array.to_numpy(zero_copy_only=False).astype(np.float32))
-            matrix = np.concatenate(parts) if len(parts) > 1 else parts[0]
-            self._matrices[key] = matrix
+            parts = [self._read(s, [column]).column(0).to_numpy().astype(np.float32) for s in self._shards[dataset]]
+            matrix = self._matrices[key] = np.concatenate(parts)
         return matrix
 
-    def _read(self, shard: dict, columns: list[str]):
+    def _parquet(self, shard: dict):
+        """The shard as a memory-mapped ``pyarrow.parquet.ParquetFile``, checked against the manifest."""
         import pyarrow.parquet as pq
 
         path = self.folder / shard["path"]
         try:
-            table = pq.read_table(path, columns=columns)
+            file = pq.ParquetFile(path, memory_map=True, read_dictionary=["arch_id", "arch"])
         except FileNotFoundError:
             raise CorruptFileError(f"{path}: shard listed in the manifest is missing") from None
         except Exception as err:  # pyarrow raises several types for damaged files
-            raise CorruptFileError(f"{path}: shard is not readable ({err}); run `nbx11 verify {self.name}`") from None
-        if table.num_rows != shard["rows"]:
-            raise CorruptFileError(f"{path}: {table.num_rows} rows, manifest says {shard['rows']}")
-        return table
+            raise self._unreadable(shard, err) from None
+        if file.metadata.num_rows != shard["rows"]:
+            raise CorruptFileError(f"{path}: {file.metadata.num_rows} rows, manifest says {shard['rows']}")
+        return file
+
+    def _read(self, shard: dict, columns: list[str]):
+        """``columns`` of a shard as a pyarrow Table; ``arch``/``arch_id`` stay dictionary-encoded as stored.
+
+        One thread: on few cores it is as fast, and holds less memory.
+        """
+        try:
+            return self._parquet(shard).read(columns, use_threads=False)
+        except CorruptFileError:
+            raise
+        except Exception as err:  # pyarrow raises several types for damaged pages
+            raise self._unreadable(shard, err) from None
+
+    def _batches(self, shard: dict, column: str):
+        """Column ``column`` of a shard as RecordBatches of ``_BATCH_ROWS`` rows, decoded one at a time."""
+        try:
+            yield from self._parquet(shard).iter_batches(_BATCH_ROWS, columns=[column], use_threads=False)
+        except CorruptFileError:
+            raise
+        except Exception as err:
+            raise self._unreadable(shard, err) from None
+
+    def _unreadable(self, shard: dict, err: Exception) -> CorruptFileError:
+        return CorruptFileError(f"{self.folder / shard['path']}: shard is not readable ({err});"
+                                f" run `nbx11 verify {self.name}`")
 
 
 class _Live(NamedTuple):

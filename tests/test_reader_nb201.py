@@ -79,6 +79,30 @@ def test_any_representation_and_views(bench):
     assert len(bench.archs()) == nb201.SIZE and bench.info()["seeds"] == [None, 111, 777, 888, 999]
 
 
+@pytest.mark.parametrize(("budget", "seed"), [(200, 777), (200, 999), (12, 111)])
+def test_batches_equal_the_stored_column_in_every_representation(bench, budget, seed):
+    """The reader's compact curve store and batch index give back the Parquet column as stored (mostly-NaN
+    rows, and the fixture's whole curves)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(TABLE / "dataset=cifar100" / "part-00000-of-00001.parquet",
+                          columns=["arch_index", "seed", "budget", "train_time"])
+    mask = (table.column("budget").to_numpy() == budget) & (table.column("seed").to_numpy(zero_copy_only=False) == seed)
+    stored = table.column("train_time").combine_chunks().flatten().to_numpy().reshape(table.num_rows, -1)[mask]
+    order = np.random.Generator(np.random.PCG64(budget + seed)).permutation(int(mask.sum()))
+    indices = table.column("arch_index").to_numpy()[mask][order]
+    expected = stored[order, :budget]
+    assert (~np.isnan(expected)).sum(axis=1).max() == budget  # whole curves are among them
+    lookup = {"dataset": "cifar100", "metric": "train_time", "seed": seed, "budget": budget}
+    strings, ids = [nb201.format(int(i)) for i in indices], [nb201.arch_id(int(i)) for i in indices]
+    for form in (indices.tolist(), indices, strings, ids):
+        np.testing.assert_array_equal(bench.curves(form, **lookup), expected)
+    for i in (0, int(np.argmax((~np.isnan(expected)).sum(axis=1)))):
+        np.testing.assert_array_equal(bench.curve(int(indices[i]), **lookup), expected[i])
+    with pytest.raises(InvalidArchitectureError):
+        bench.curves([1, True], **lookup)  # a bool is not an arch_index
+
+
 def test_errors_name_what_exists(bench):
     with pytest.raises(UnknownNameError, match="nb201"):
         nbx11_data.open("nb999", root=REPO / "tables")
