@@ -1,5 +1,9 @@
 """The paper's kind of figure: mean and standard error of regret against simulated time, log axes.
 
+Regret is measured against the best architecture of the table; a search that leaves the table (through
+the fallback) can beat it, so a panel whose regrets go below zero gets a symmetric-log y axis (linear
+within +-0.01) instead of clipping them.
+
 Example:
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"benchmark": "b", "optimizer": "rs", "trial": [0, 0, 1], "time": [1.0, 10.0, 2.0],
@@ -53,6 +57,8 @@ def plot_runs(frame: pd.DataFrame, out: str | Path, column: str = "val_regret") 
     for ax, benchmark in zip(axes[0], benchmarks):
         sub = frame[frame["benchmark"] == benchmark]
         budget = float(sub["budget"].max())
+        negative = bool((sub[column] < 0).any())
+        floor = -np.inf if negative else REGRET_FLOOR
         grid = np.geomspace(max(sub["time"].min(), budget * 1e-3), budget, 200)
         for name in optimizers:
             runs = sub[sub["optimizer"] == name]
@@ -61,12 +67,16 @@ def plot_runs(frame: pd.DataFrame, out: str | Path, column: str = "val_regret") 
             _, mean, sem = regret_curve(runs, column, grid)
             base, _, variant = name.partition("_")
             color, style = colors[base], styles.get(variant, "-")
-            low = np.maximum(mean - sem, REGRET_FLOOR)
-            ax.plot(grid, np.maximum(mean, REGRET_FLOOR), style, color=color, lw=1.8,
+            low = np.maximum(mean - sem, floor)
+            ax.plot(grid, np.maximum(mean, floor), style, color=color, lw=1.8,
                     label=f"{name} (n={runs['trial'].nunique()})")
-            ax.fill_between(grid, low, np.maximum(mean + sem, REGRET_FLOOR), color=color, alpha=0.15, lw=0)
+            ax.fill_between(grid, low, np.maximum(mean + sem, floor), color=color, alpha=0.15, lw=0)
         ax.set_xscale("log")
-        ax.set_yscale("log")
+        if negative:
+            ax.set_yscale("symlog", linthresh=REGRET_FLOOR)
+            ax.axhline(0.0, color="black", lw=0.8)
+        else:
+            ax.set_yscale("log")
         ax.set_xlabel("simulated wall-clock time (s)")
         ax.set_ylabel(f"{column.replace('_', ' ')} (% points)")
         ax.set_title(benchmark)
