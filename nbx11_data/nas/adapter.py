@@ -21,8 +21,8 @@ an optimizer that leaves the table can find better, so regret can be negative (r
 
 The validation and test curves are the table's curve columns with direction ``max`` (``valid_acc``-like
 and ``test_acc``-like names; a table without a test curve, e.g. nbnlp11's ``val_score``, reports
-validation twice), the epoch runtimes a curve in seconds (``*time*``; a column its manifest describes as
-cumulative is differenced).
+validation twice), the epoch runtimes a curve in seconds (``*time*``; a cumulative one, as its description
+says or as the table's curves show by never decreasing, is differenced).
 Table architectures with an incomplete curve or no encoding are left out (and counted).
 
 Example:
@@ -66,7 +66,6 @@ class TableSource:
             test = test_metric or (_pick(tests, ("test_acc", "test"), "test") if tests else val)
             times = [m for m in bench.metrics if columns[m].get("unit") == "s"]
             time = time_metric or _pick(times, ("time",), "epoch runtime (unit s)")
-            cumulative = "cumulative" in (columns[time].get("description") or "").lower() or time.startswith("cum")
             if seeds == "table":
                 seeds = bench.manifest.get("build", {}).get("seeds") or [s for s in bench.info()["seeds"] if s is not None]
                 seeds = seeds or [None]
@@ -78,6 +77,7 @@ class TableSource:
                 except InvalidArchitectureError:
                     keep[i] = False
             archs = [a for a, k in zip(archs, keep) if k]
+            cumulative = _cumulative(bench, dataset, time, archs[:500], seeds[0])
             self._state = {"bench": bench, "dataset": dataset, "metrics": (val, test, time), "seeds": list(seeds),
                            "archs": archs, "encodings": bench.space.encode(archs), "left_out": int((~keep).sum()),
                            "cumulative": cumulative,
@@ -209,6 +209,16 @@ class ReaderPool(CurvePool):
             for r, vector in zip(new, self._space.encode([self.archs[r] for r in new])):
                 self._extra_encodings[r] = vector
         return np.stack([self.encodings[r] if r < self.table_rows else self._extra_encodings[r] for r in rows])
+
+
+def _cumulative(bench, dataset, metric, archs, seed) -> bool:
+    """Whether runtime column ``metric`` counts seconds since the start (its description says so, or it
+    never decreases along the table's curves) rather than seconds per epoch."""
+    if "cumulative" in (bench.columns[metric].get("description") or "").lower():
+        return True
+    times = bench.curves(archs, dataset=dataset, metric=metric, seed=seed)
+    steps = np.diff(times, axis=1)
+    return bool(times.shape[1] > 1 and np.mean(np.all(steps[np.isfinite(steps).all(axis=1)] > 0, axis=1)) > 0.99)
 
 
 def _pick(curves, hints, what) -> str:

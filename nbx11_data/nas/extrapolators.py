@@ -91,7 +91,7 @@ def _ilog2(x, c, a):
 
 _INF = np.inf
 _MAX_NFEV = 100  # residual evaluations per start (the Jacobian's, one broadcast call each, not counted)
-_FD_STEP = float(np.sqrt(np.finfo(np.float64).eps))  # MINPACK's forward-difference step
+_FD_STEP = float(np.sqrt(np.finfo(np.float64).eps))  # relative forward-difference step, as scipy's '2-point'
 # The formulas and default starts of Domhan et al.'s pylearningcurvepredictor (curvefunctions.py);
 # bounds keep each family well defined (positive bases of real powers, positive logarithm arguments).
 FAMILIES: dict[str, Family] = {
@@ -117,8 +117,8 @@ def fit_family(name: str, y: np.ndarray, x: np.ndarray | None = None) -> np.ndar
     """Maximum-likelihood (least-squares) parameters of family ``name`` for curve ``y``.
 
     ``x`` defaults to epochs 1..len(y). Levenberg-Marquardt (MINPACK through :func:`scipy.optimize.leastsq`,
-    at most ``_MAX_NFEV`` residual evaluations per start) with MINPACK's forward-difference Jacobian,
-    computed in one vectorised evaluation of the family; from Domhan's default start and, where the first
+    at most ``_MAX_NFEV`` residual evaluations per start) with a forward-difference Jacobian (scipy's
+    ``2-point`` steps) computed in one vectorised evaluation of the family; from Domhan's default start and, where the first
     parameter is the asymptote, from a start scaled to the curve's last value; the lower squared error
     wins. Example:
 
@@ -144,10 +144,10 @@ def fit_family(name: str, y: np.ndarray, x: np.ndarray | None = None) -> np.ndar
         return np.hstack([r, 10.0 * (points - inside)])
 
     def jacobian(p):
-        # MINPACK lmdif's forward differences (step sqrt(eps) * |p_j|, or sqrt(eps) where p_j = 0), all k
+        # forward differences with scipy's "2-point" steps (sqrt(eps) * max(1, |p_j|), sign of p_j), all k
         # columns from one broadcast evaluation instead of k calls
-        step = _FD_STEP * np.abs(p)
-        step[step == 0] = _FD_STEP
+        step = _FD_STEP * np.where(p >= 0, 1.0, -1.0) * np.maximum(1.0, np.abs(p))
+        step = (p + step) - p
         values = residuals(np.vstack([p, p + np.diag(step)]))
         return ((values[1:] - values[0]) / step[:, None]).T
 
