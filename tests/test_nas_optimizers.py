@@ -101,8 +101,12 @@ def test_cli_run_and_plot(tmp_path, capsys):
           "--out", str(serial)])
     pd.testing.assert_frame_equal(frame, pd.read_parquet(serial / "synthetic-nb201-subspace" / "re.parquet"))
     png = tmp_path / "regret.png"
-    assert main(["plot-runs", str(out), "--out", str(png)]) == 0
+    csv = tmp_path / "final.csv"
+    assert main(["plot-runs", str(out), "--out", str(png), "--csv", str(csv)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "| synthetic-nb201-subspace | re |" in capsys.readouterr().out
+    summary = pd.read_csv(csv).set_index("optimizer")
+    last = frame.sort_values("time").groupby("trial")["val_regret"].last()
+    assert summary.loc["re", "mean"] == pytest.approx(last.mean(), abs=1e-4) and summary.loc["re", "count"] == 3
     (tmp_path / "bad.parquet").write_bytes(b"not parquet")
     assert main(["plot-runs", str(tmp_path / "bad.parquet"), "--out", str(png)]) == 2

@@ -1,6 +1,7 @@
 """``nbx11 plot-runs RESULTS --out PNG``: regret against simulated time, one line per optimizer.
 
-Also prints the table of final regrets (mean and standard error over trials) as Markdown.
+Also prints the table of final regrets (mean and standard error over trials; for ``X_lce``/``X_svr`` the
+paired difference to ``X``) as Markdown, and with ``--csv`` writes it as CSV.
 
 Example:
     $ nbx11 plot-runs results/ --out results/regret.png
@@ -15,13 +16,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("results", nargs="+", help="Parquet files or folders written by `nbx11 run`")
     parser.add_argument("--out", required=True, help="PNG to write")
     parser.add_argument("--metric", choices=("val_regret", "test_regret"), default="val_regret")
+    parser.add_argument("--csv", help="also write the table of final regrets as CSV here")
 
 
 def run(args) -> int:
     import pandas as pd
 
     from nbx11_data.errors import CorruptFileError
-    from nbx11_data.nas.plotting import plot_runs
+    from nbx11_data.io import atomic_write_bytes
+    from nbx11_data.nas.plotting import final_regrets, plot_runs
 
     files = []
     for item in map(Path, args.results):
@@ -36,10 +39,14 @@ def run(args) -> int:
             raise CorruptFileError(f"cannot read results file {path}: {err}") from err
     frame = pd.concat(frames, ignore_index=True)
     out = plot_runs(frame, args.out, column=args.metric)
-    final = frame.sort_values("time").groupby(["benchmark", "optimizer", "trial"])[args.metric].last()
-    summary = final.groupby(["benchmark", "optimizer"]).agg(["mean", "sem", "count"])
-    print(f"| benchmark | optimizer | final {args.metric} (mean) | s.e. | trials |\n|---|---|---|---|---|")
+    summary = final_regrets(frame, args.metric)
+    print(f"| benchmark | optimizer | final {args.metric} (mean) | s.e. | trials | vs base (paired) | trials lower / higher |\n"
+          "|---|---|---|---|---|---|---|")
     for (benchmark, optimizer), row in summary.iterrows():
-        print(f"| {benchmark} | {optimizer} | {row['mean']:.3f} | {row['sem']:.3f} | {int(row['count'])} |")
+        versus = "" if row["diff_vs_base"] != row["diff_vs_base"] else f"{row['diff_vs_base']:+.3f} +- {row['diff_sem']:.3f}"
+        lower = "" if versus == "" else f"{int(row['lower_trials'])} / {int(row['higher_trials'])}"
+        print(f"| {benchmark} | {optimizer} | {row['mean']:.3f} | {row['sem']:.3f} | {int(row['count'])} | {versus} | {lower} |")
+    if args.csv:
+        atomic_write_bytes(args.csv, summary.reset_index().to_csv(index=False, float_format="%.4f").encode())
     print(f"wrote {out}")
     return 0

@@ -41,6 +41,32 @@ def regret_curve(frame: pd.DataFrame, column: str, grid: np.ndarray):
     return grid, mean, np.nan_to_num(sem)
 
 
+def final_regrets(frame: pd.DataFrame, column: str = "val_regret") -> pd.DataFrame:
+    """Final ``column`` per (benchmark, optimizer): mean, standard error, trials; for a screened variant
+    (``X_lce``, ``X_svr``) also the paired difference to ``X`` over trials with the same number (same curve
+    seed), its standard error, and in how many of them the variant ended lower and higher (the rest tie).
+
+    Example:
+        >>> f = pd.DataFrame({"benchmark": "b", "optimizer": ["re", "re", "re_lce", "re_lce"], "trial": [0, 1, 0, 1],
+        ...                   "time": 1.0, "val_regret": [1.0, 2.0, 0.5, 2.5]})
+        >>> final_regrets(f).loc[("b", "re_lce"), ["mean", "diff_vs_base", "lower_trials", "higher_trials"]].tolist()
+        [1.5, 0.0, 1.0, 1.0]
+    """
+    final = frame.sort_values("time").groupby(["benchmark", "optimizer", "trial"])[column].last()
+    out = final.groupby(["benchmark", "optimizer"]).agg(["mean", "sem", "count"])
+    out["diff_vs_base"], out["diff_sem"], out["lower_trials"], out["higher_trials"] = np.nan, np.nan, np.nan, np.nan
+    for benchmark, optimizer in out.index:
+        base = optimizer.split("_")[0]
+        if base == optimizer or (benchmark, base) not in out.index:
+            continue
+        pair = pd.concat([final[benchmark][optimizer], final[benchmark][base]], axis=1, join="inner").to_numpy()
+        diff = pair[:, 0] - pair[:, 1]
+        out.loc[(benchmark, optimizer), ["diff_vs_base", "diff_sem", "lower_trials", "higher_trials"]] = (
+            diff.mean(), diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.nan,
+            float((diff < 0).sum()), float((diff > 0).sum()))
+    return out
+
+
 def plot_runs(frame: pd.DataFrame, out: str | Path, column: str = "val_regret") -> Path:
     """One panel per benchmark, one line (mean +- s.e.) per optimizer; saves a PNG at ``out``."""
     import matplotlib
