@@ -8,12 +8,13 @@ sampler, or the whole enumerated space). Mutations and neighbours move in the *s
 (:mod:`.mutations`), so on DARTS and NLP a child is usually not in the table: it becomes a new row whose
 curves the reader answers with the table's checkpoint (``live:<checkpoint>``), fetched lazily and in one
 batched call where the algorithm allows (a local-search neighbourhood, a BANANAS batch, a Hyperband
-rung, a new population). With ``in_table=True`` (or a space without mutations, e.g. nb101) the optimizers
-stay inside the table: neighbours are the table's architectures at the smallest Hamming distance of the
+rung, a new population). With ``in_table=True``, a space without mutations here (nb101) or a table no
+checkpoint built (measured only, e.g. nb201: nothing could answer a miss) the optimizers stay inside the table: neighbours are the table's architectures at the smallest Hamming distance of the
 encoding, which for a complete enumerated table (nb201) is the space's own neighbourhood.
 
 Curve seeds. Trial ``t`` reads the noisy curves of seed ``seeds[t % len(seeds)]``, ``seeds`` the table's
-seeded surrogate draws (``build.seeds`` in its manifest, else its integer seeds); the fallback's noise is
+seeded surrogate draws (``build.seeds`` in its manifest; a table without them, e.g. a measured one, gives
+its default rows, such as nb201's mean over seeds); the fallback's noise is
 keyed by (checkpoint, arch, seed), so a live row equals what the table would hold, and a trial is
 reproducible whatever was cached before. ``seed=None`` instead gives every trial the noiseless mean.
 Regret is measured against the best final validation value among the table's architectures at that seed;
@@ -23,7 +24,8 @@ The validation and test curves are the table's curve columns with direction ``ma
 and ``test_acc``-like names; a table without a test curve, e.g. nbnlp11's ``val_score``, reports
 validation twice), the epoch runtimes a curve in seconds (``*time*``; a cumulative one, as its description
 says or as the table's curves show by never decreasing, is differenced).
-Table architectures with an incomplete curve or no encoding are left out (and counted).
+Table architectures with an incomplete validation or runtime curve, no final test value or no encoding are
+left out (and counted).
 
 Example:
     >>> source = TableSource("nbnlp11-wt2")  # doctest: +SKIP
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nbx11_data.errors import InvalidArchitectureError, NBX11Error
+from nbx11_data.errors import InvalidArchitectureError, NBX11Error, UnknownNameError
 from nbx11_data.nas import mutations
 from nbx11_data.nas.objective import CurvePool
 
@@ -57,8 +59,9 @@ class TableSource:
 
             dataset, seeds, val_metric, test_metric, time_metric = self._args
             bench = nbx11_data.open(self.name, root=self.root)
-            dataset = bench._check("dataset", dataset, bench.datasets) if dataset else bench.defaults.get(
-                "dataset", bench.datasets[0])
+            dataset = dataset or bench.defaults.get("dataset", bench.datasets[0])
+            if dataset not in bench.datasets:
+                raise UnknownNameError(f"dataset of {self.name}", dataset, bench.datasets)
             columns = bench.columns
             curves = [m for m in bench.metrics if columns[m].get("direction") == "max"]
             val = val_metric or _pick(curves, ("valid_acc", "val_acc", "val_score", "valid"), "validation")
@@ -67,8 +70,7 @@ class TableSource:
             times = [m for m in bench.metrics if columns[m].get("unit") == "s"]
             time = time_metric or _pick(times, ("time",), "epoch runtime (unit s)")
             if seeds == "table":
-                seeds = bench.manifest.get("build", {}).get("seeds") or [s for s in bench.info()["seeds"] if s is not None]
-                seeds = seeds or [None]
+                seeds = bench.manifest.get("build", {}).get("seeds") or [bench.defaults.get("seed")]
             archs = bench.archs(dataset)
             keep = np.ones(len(archs), dtype=bool)
             for i, arch in enumerate(archs):
@@ -81,7 +83,7 @@ class TableSource:
             self._state = {"bench": bench, "dataset": dataset, "metrics": (val, test, time), "seeds": list(seeds),
                            "archs": archs, "encodings": bench.space.encode(archs), "left_out": int((~keep).sum()),
                            "cumulative": cumulative,
-                           "mutable": mutations.supports(bench.space) and not self.in_table}
+                           "mutable": mutations.supports(bench.space) and bench.fallback is not None and not self.in_table}
         return self._state
 
     @property
@@ -126,7 +128,7 @@ class ReaderPool(CurvePool):
         state = source._load()
         self._source, self.seed = source, seed
         val, test, seconds = self._fetch(state["archs"])
-        complete = np.all(np.isfinite(val) & np.isfinite(test) & np.isfinite(seconds) & (seconds > 0), axis=1)
+        complete = _complete(val, test, seconds)
         if complete.sum() < 2:
             raise NBX11Error(f"{source.name}: fewer than 2 table architectures have complete curves at seed {seed}")
         rows = np.flatnonzero(complete)
@@ -195,7 +197,7 @@ class ReaderPool(CurvePool):
         if not todo:
             return
         val, test, seconds = self._fetch([self.archs[r] for r in todo])
-        bad = ~np.all(np.isfinite(val) & np.isfinite(test) & np.isfinite(seconds) & (seconds > 0), axis=1)
+        bad = ~_complete(val, test, seconds)
         if bad.any():
             raise NBX11Error(f"{self.name}: incomplete curve for {self.archs[todo[int(np.argmax(bad))]]} at seed {self.seed}")
         self.val[todo], self.test[todo], self.epoch_seconds[todo] = val, test, seconds
@@ -209,6 +211,11 @@ class ReaderPool(CurvePool):
             for r, vector in zip(new, self._space.encode([self.archs[r] for r in new])):
                 self._extra_encodings[r] = vector
         return np.stack([self.encodings[r] if r < self.table_rows else self._extra_encodings[r] for r in rows])
+
+
+def _complete(val, test, seconds) -> np.ndarray:
+    """Rows with a whole validation curve, positive runtimes of every epoch, and a final test value."""
+    return np.all(np.isfinite(val) & np.isfinite(seconds) & (seconds > 0), axis=1) & np.isfinite(test[:, -1])
 
 
 def _cumulative(bench, dataset, metric, archs, seed) -> bool:

@@ -61,8 +61,8 @@ class CurvePool:
                 f" n rows; got {self.val.shape}, {self.test.shape}, {self.epoch_seconds.shape},"
                 f" {self.encodings.shape}"
             )
-        if not (np.all(np.isfinite(self.val)) and np.all(np.isfinite(self.test))):
-            raise NBX11Error(f"{name}: curves must be complete (no NaN) on the epoch axis")
+        if not (np.all(np.isfinite(self.val)) and np.all(np.isfinite(self.test[:, -1]))):
+            raise NBX11Error(f"{name}: validation curves must be complete (no NaN) and test values final")
         if not np.all(self.epoch_seconds > 0):
             raise NBX11Error(f"{name}: every epoch must have a positive runtime")
         self.epochs = self.val.shape[1]
