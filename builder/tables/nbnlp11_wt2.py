@@ -30,10 +30,11 @@ SPEC = surrogate.SurrogateBenchmark(
     pretty_name="NB-NLP11 on WikiText-2 (surrogate + measured)",
     summary=("Learning curves of NAS-Bench-NLP recurrent cells on WikiText-2 (50 epochs): `val_score`"
              " (100 - validation log-perplexity, NAS-Bench-x11's NLP target), `train_loss` and `epoch_time`."),
-    limits=("- The checkpoint learned from only the public WikiText-2 logs (under 200 encodable architectures);"
-            " its test-split figures carry wide error bars and are far below x11's PTB surrogate.\n"
-            "- Predicted cells are those x11's encoding holds (at most 8 nodes); measured rows include larger"
-            " cells too. Diverged runs (`loss is nan!`) are left out.\n"
+    limits=("- The checkpoint learned from only the 297 complete public WikiText-2 runs (235 architectures);"
+            " its test-split figures carry wide error bars (24 test architectures).\n"
+            "- Sampled cells are drawn from NAS-Bench-NLP's generator restricted to cells of at most 8 nodes,"
+            " as x11 sampled them; measured rows include larger cells too. Diverged runs (`loss is nan!`) are"
+            " left out.\n"
             "- `num_params` is known for measured rows only (NULL for predicted rows)."),
     sample_archs=2000,
     sample_kwargs={"encodable": True},
