@@ -115,14 +115,14 @@ class Benchmark:
         dataset, metric, budget, seed = self._resolve_names(dataset, metric, budget, seed)
         archs = archs if isinstance(archs, list) else list(archs)
         rows, live = self._gather(archs, dataset, budget, [seed] * len(archs), [metric])
-        store = self._curves(dataset, metric)
         epochs = self.budgets[budget]
         if live is None:
-            out = store.take(rows, epochs)
+            out = self._curves(dataset, metric).take(rows, epochs)
         else:
             out = np.empty((len(rows), epochs), dtype=np.float32)
             hit = rows >= 0
-            out[hit] = store.take(rows[hit], epochs)
+            if hit.any():  # a request of misses only never reads the table's curves
+                out[hit] = self._curves(dataset, metric).take(rows[hit], epochs)
             out[~hit] = live.curves[metric][:, :epochs]
         return (out, self._sources_of(rows, dataset)) if with_source else out
 
@@ -189,11 +189,13 @@ class Benchmark:
                    "source": pa.array(self._sources_of(rows, dataset), pa.string())}
         curve_type = pa.list_(pa.float32())
         finals = {}
+        any_hit = bool(hit.any())  # a request of misses only never reads the table's columns
         for metric in self.metrics:
             curves = np.empty((len(rows), self.epochs), dtype=np.float32)
-            curves[hit] = self._curves(dataset, metric).take(rows[hit], self.epochs)
             final = np.empty(len(rows), dtype=np.float32)
-            final[hit] = self._matrix(dataset, metric + FINAL_SUFFIX)[rows[hit]]
+            if any_hit:
+                curves[hit] = self._curves(dataset, metric).take(rows[hit], self.epochs)
+                final[hit] = self._matrix(dataset, metric + FINAL_SUFFIX)[rows[hit]]
             if live is not None:
                 curves[~hit] = live.curves[metric]
                 final[~hit] = final_values(live.curves[metric])
@@ -203,7 +205,8 @@ class Benchmark:
         columns.update(finals)
         for cost in self.costs:
             values = np.full(len(rows), np.nan)
-            values[hit] = self._cost_column(dataset, cost)[rows[hit]]
+            if any_hit:
+                values[hit] = self._cost_column(dataset, cost)[rows[hit]]
             columns[cost] = pa.array(values, pa.float64(), from_pandas=True)
         columns["dataset"] = pa.array([dataset] * len(rows), pa.string())
         table = pa.table(columns)
@@ -422,9 +425,13 @@ class Benchmark:
 
     def _sources_of(self, rows: np.ndarray, dataset: str) -> np.ndarray:
         """``source`` of each row: the table's label for hits, ``live:<checkpoint>`` for -1."""
-        labels = self._source_labels(dataset)
-        out = labels.take(np.maximum(rows, 0)) if len(labels) else np.empty(len(rows), dtype=object)
-        if (rows < 0).any():
+        hit = rows >= 0
+        if hit.any():
+            labels = self._source_labels(dataset)
+            out = labels.take(np.maximum(rows, 0)) if len(labels) else np.empty(len(rows), dtype=object)
+        else:
+            out = np.empty(len(rows), dtype=object)
+        if not hit.all():
             out[rows < 0] = self.fallback.label(dataset)
         return out
 

@@ -37,16 +37,17 @@ def checkpoint_roots() -> list[Path]:
 def predict_curves(ensemble, archs, arch_ids, seeds, metrics, epochs: int) -> dict[str, np.ndarray]:
     """Curves of parsed ``archs`` on a table's epoch axis of length ``epochs``: ``{metric: (n, E)}``.
 
-    Equals ``ensemble.predict_batch(archs, seeds, metrics)``, with each distinct architecture encoded once.
-    ``seeds`` is None (noiseless mean, the table's NULL-seed rows) or one int per row; values land at position
-    ``epoch - 1`` of the checkpoint's epochs, NaN elsewhere (not predicted), as the builder lays them out.
+    Equals ``ensemble.predict_batch(archs, seeds, metrics)``; each distinct architecture (by ``arch_ids``) is
+    encoded and run through the boosters once, however many seeds it comes with. ``seeds`` is None (noiseless
+    mean, the table's NULL-seed rows) or one int per row; values land at position ``epoch - 1`` of the
+    checkpoint's epochs, NaN elsewhere (not predicted), as the builder lays them out.
     """
-    distinct: dict[str, object] = {}
-    for arch_id, arch in zip(arch_ids, archs):
-        distinct.setdefault(arch_id, arch)
-    order = {arch_id: j for j, arch_id in enumerate(distinct)}
-    features = ensemble.features(list(distinct.values()))[[order[a] for a in arch_ids]]
-    predicted = ensemble.predict_features(features, None if seeds is None else list(arch_ids), seeds, list(metrics))
+    order: dict[str, int] = {}
+    index = [order.setdefault(arch_id, len(order)) for arch_id in arch_ids]
+    distinct = list({arch_id: arch for arch_id, arch in zip(arch_ids, archs)}.values())
+    features = ensemble.features(distinct)
+    predicted = ensemble.predict_distinct(features, index, None if seeds is None else list(arch_ids), seeds,
+                                          list(metrics))
     positions = np.asarray(ensemble.epochs, dtype=np.int64) - 1
     if positions.min() < 0 or positions.max() >= epochs:
         raise CorruptFileError(f"{ensemble.checkpoint_id}: epochs {positions.min() + 1}..{positions.max() + 1}"
@@ -69,7 +70,7 @@ class Fallback:
         self.checkpoint_id = checkpoint["id"]
         self.checkpoint_sha256 = checkpoint.get("checkpoint_json_sha256")
         self._ensemble_loaded = None
-        self._cache: dict[tuple, np.ndarray] = {}  # (dataset, metric, seed, arch_id) -> curve (E,)
+        self._cache: dict[tuple, dict] = {}  # (dataset, arch_id, seed) -> {metric: curve (E,)}
 
     @classmethod
     def of(cls, manifest: dict, datasets: list[str], epochs: int, budgets) -> "Fallback | None":
@@ -89,38 +90,43 @@ class Fallback:
         """``{metric: (n, E) float32}`` for parsed ``archs`` with ``seeds`` (one int or None per row).
 
         Rows already predicted in this session come from the cache; the rest go to the checkpoint in one
-        batched call per kind of seed (None = mean, int = noisy). Metrics the checkpoint lacks are NaN.
+        batched call per kind of seed (None = mean, int = noisy), for the asked metrics only. Metrics the
+        checkpoint lacks are NaN.
         """
         wanted = [m for m in metrics if m in self._ensemble().metrics]
-        todo: dict[tuple, int] = {}
-        for i, (arch_id, seed) in enumerate(zip(arch_ids, seeds)):
-            if any((dataset, m, seed, arch_id) not in self._cache for m in wanted):
-                todo.setdefault((arch_id, seed), i)
+        keys = [(dataset, arch_id, seed) for arch_id, seed in zip(arch_ids, seeds)]
+        cache = self._cache
+        todo: dict[tuple, int] = {}  # key -> first row asking for it
+        for i, key in enumerate(keys):
+            have = cache.get(key)
+            if have is None or any(m not in have for m in wanted):
+                todo.setdefault(key, i)
         if todo:
-            self._predict(dataset, [archs[i] for i in todo.values()], list(todo), wanted)
+            self._predict([archs[i] for i in todo.values()], list(todo), wanted)
+        entries = [cache[key] for key in keys]
         out = {}
         for metric in metrics:
-            if metric in wanted:
-                cache = self._cache
-                out[metric] = np.stack([cache[(dataset, metric, s, a)] for a, s in zip(arch_ids, seeds)])
-            else:
-                out[metric] = np.full((len(arch_ids), self.epochs), np.nan, dtype=np.float32)
+            if metric in wanted and entries:
+                out[metric] = np.array([entry[metric] for entry in entries])
+            else:  # a metric the checkpoint lacks (or no rows)
+                out[metric] = np.full((len(keys), self.epochs), np.nan, dtype=np.float32)
         return out
 
-    def _predict(self, dataset: str, archs: list, keys: list[tuple], metrics: list[str]) -> None:
+    def _predict(self, archs: list, keys: list[tuple], metrics: list[str]) -> None:
         ensemble = self._ensemble()
         for noisy in (False, True):
-            picked = [i for i, (_, seed) in enumerate(keys) if (seed is not None) == noisy]
+            picked = [i for i, (_, _, seed) in enumerate(keys) if (seed is not None) == noisy]
             if not picked:
                 continue
-            seeds = [keys[i][1] for i in picked] if noisy else None
-            curves = predict_curves(ensemble, [archs[i] for i in picked], [keys[i][0] for i in picked], seeds,
+            seeds = [keys[i][2] for i in picked] if noisy else None
+            curves = predict_curves(ensemble, [archs[i] for i in picked], [keys[i][1] for i in picked], seeds,
                                     metrics, self.epochs)
-            for metric, values in curves.items():
+            for values in curves.values():
                 values.flags.writeable = False
-                for row, i in enumerate(picked):
-                    arch_id, seed = keys[i]
-                    self._cache[(dataset, metric, seed, arch_id)] = values[row]
+            for row, i in enumerate(picked):
+                entry = self._cache.setdefault(keys[i], {})
+                for metric, values in curves.items():
+                    entry[metric] = values[row]
 
     def _ensemble(self):
         """The checkpoint, checked to be the one that built the table; loaded once per process."""

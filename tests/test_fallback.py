@@ -84,8 +84,8 @@ def test_misses_are_predicted_in_one_call_and_cached(root, unseen, monkeypatch):
     hits = bench.archs()[:3]
     calls = []
     ensemble = bench.fallback._ensemble()
-    real = ensemble.predict_features
-    monkeypatch.setattr(ensemble, "predict_features", lambda *a, **k: calls.append(len(a[0])) or real(*a, **k))
+    real = ensemble.predict_distinct
+    monkeypatch.setattr(ensemble, "predict_distinct", lambda *a, **k: calls.append(len(a[0])) or real(*a, **k))
     mixed = [hits[0], unseen[0], hits[1], unseen[1], unseen[2], hits[2]]
     values, sources = bench.curves(mixed, seed=1, with_source=True)
     assert calls == [3]
@@ -108,6 +108,32 @@ def test_live_rows_differ_by_seed_and_match_the_ensemble(bench, unseen):
         want = ensemble.predict_batch(unseen, seeds=None if seed is None else [seed] * len(unseen))["train_loss"]
         np.testing.assert_array_equal(got, want)
     assert not np.array_equal(bench.curves(unseen, seed=3), bench.curves(unseen, seed=4))
+
+
+def test_seeds_of_one_arch_share_parsing_and_boosters_not_noise(bench, unseen, monkeypatch):
+    """archs x seeds in one call: each arch parsed and run through the boosters once; rows equal per-seed calls,
+    and the mean rows' and the reader's live rows (one metric asked: only that metric predicted)."""
+    from nbx11_data.surrogate.model import CurveModel
+
+    ensemble = bench.fallback._ensemble()
+    rows, seeds = [a for a in unseen[:4] for _ in range(3)], [0, 1, 2] * 4
+    parsed, boosted = [], []
+    real_parse, real_components = NLP.parse, CurveModel.components
+    monkeypatch.setattr(NLP, "parse", lambda a, *k: (type(a) is str and parsed.append(a)) or real_parse(a, *k))
+    monkeypatch.setattr(CurveModel, "components", lambda self, x: boosted.append(len(x)) or real_components(self, x))
+    got = ensemble.predict_batch(rows, seeds=seeds)
+    assert len(parsed) == 4 and boosted == [4] * len(ensemble.metrics)
+    monkeypatch.undo()
+    for j in range(3):
+        want = ensemble.predict_batch(unseen[:4], seeds=j)
+        for metric in ensemble.metrics:
+            np.testing.assert_array_equal(got[metric][j::3], want[metric])
+    boosted.clear()
+    monkeypatch.setattr(CurveModel, "components", lambda self, x: boosted.append(len(x)) or real_components(self, x))
+    fresh = nbx11_data.open("nbnlp11-wt2", root=bench.folder.parent)
+    live = fresh.curves(unseen[:4], metric="train_loss", seed=2)
+    assert boosted == [4]  # one metric asked, one metric's boosters
+    np.testing.assert_array_equal(live, got["train_loss"][2::3])
 
 
 def test_query_says_where_each_row_came_from(bench, unseen):

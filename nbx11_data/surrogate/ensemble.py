@@ -76,12 +76,16 @@ class Ensemble:
         ``seeds``: None (noiseless member mean), one int for every row, or one int per row.
         ``first_epochs``: (n, count) observed values, required by checkpoints trained on them.
         ``noise``: one of ``gaussian``, ``kde``, ``window`` (default: the checkpoint's choice).
+        An architecture given several times (e.g. once per seed) is parsed, encoded and predicted once.
         """
-        parsed = [self._space.parse(a) for a in archs]
-        features = self.features(parsed, first_epochs)
-        row_seeds = self._row_seeds(seeds, len(parsed))
-        arch_ids = None if row_seeds is None else [self._space.arch_id(a) for a in parsed]
-        return self.predict_features(features, arch_ids, row_seeds, metrics, noise)
+        parsed, index = self._distinct(archs)
+        row_seeds = self._row_seeds(seeds, len(index))
+        ids = None if row_seeds is None else [self._space.arch_id(a) for a in parsed]
+        row_ids = None if ids is None else [ids[i] for i in index]
+        if first_epochs is not None or self._first is not None:  # the features differ per row
+            features = self.features([parsed[i] for i in index], first_epochs)
+            return self.predict_features(features, row_ids, row_seeds, metrics, noise)
+        return self.predict_distinct(self.features(parsed), index, row_ids, row_seeds, metrics, noise)
 
     def predict_seeds(self, archs: Sequence, seeds: Sequence[int], metrics: Sequence[str] | None = None,
                       noise: str | None = None) -> dict[str, np.ndarray]:
@@ -92,26 +96,51 @@ class Ensemble:
         Example: ``m.predict_seeds(archs, [0, 1])["val_score"].shape == (len(archs), 3, E)``.
         """
         parsed = [self._space.parse(a) for a in archs]
-        features = np.ascontiguousarray(self.features(parsed), dtype=np.float64)
-        arch_ids = [self._space.arch_id(a) for a in parsed]
+        features = self.features(parsed)
+        ids = [self._space.arch_id(a) for a in parsed]
         seeds = [self._row_seeds(s, 1)[0] for s in seeds]
+        n, k = len(parsed), len(seeds)
+        index = np.repeat(np.arange(n), k)  # rows arch-major: (arch 0, seed 0), (arch 0, seed 1), ...
+        out = {}
+        for m, mean, noisy in self._curves(features, index, [ids[i] for i in index], seeds * n, metrics, noise):
+            curves = np.empty((n, 1 + k, mean.shape[1]), dtype=np.float32)
+            curves[:, 0] = mean
+            curves[:, 1:] = noisy.reshape(n, k, mean.shape[1])
+            out[m] = curves
+        return out
+
+    def predict_distinct(self, features: np.ndarray, index=None, arch_ids=None, seeds=None, metrics=None,
+                         noise: str | None = None) -> dict[str, np.ndarray]:
+        """Curves of rows that share architectures: ``{metric: (n, E) float32}``.
+
+        ``features`` (m, d) holds each distinct architecture once; ``index`` (n,) the distinct row of each
+        output row (default: ``range(m)``); ``arch_ids`` and ``seeds`` one per output row (None: the mean).
+        The boosters run once per distinct row, the noise once per output row. Example, 2 archs x 2 seeds:
+        ``m.predict_distinct(m.features(archs), [0, 0, 1, 1], [a, a, b, b], [0, 1, 0, 1])``.
+        """
+        index = np.arange(len(features)) if index is None else np.asarray(index, dtype=np.int64)
+        return {m: (mean[index] if noisy is None else noisy).astype(np.float32)
+                for m, mean, noisy in self._curves(features, index, arch_ids, seeds, metrics, noise)}
+
+    def _curves(self, features, index, arch_ids, seeds, metrics, noise):
+        """Per metric: ``(metric, mean (m, E) float64, noisy (n, E) float64 or None)``; see predict_distinct."""
+        metrics = list(self.metrics if metrics is None else metrics)
+        for m in metrics:
+            if m not in self._models:
+                raise UnknownNameError("metric", m, self.metrics)
         kind = noise or self.default_noise
         if kind not in KINDS:
             raise UnknownNameError("noise model", kind, KINDS)
-        out = {}
-        for m in self.metrics if metrics is None else metrics:
-            if m not in self._models:
-                raise UnknownNameError("metric", m, self.metrics)
+        features = np.ascontiguousarray(features, dtype=np.float64)
+        for m in metrics:
             model = self._models[m]
             components = model.components(features)
             mean = model.decode(components)
-            curves = np.empty((len(parsed), 1 + len(seeds), mean.shape[1]), dtype=np.float32)
-            curves[:, 0] = mean
-            for j, seed in enumerate(seeds):
-                draws = rng.draws(self.checkpoint_id, arch_ids, [seed] * len(parsed), m, mean.shape[1])
-                curves[:, 1 + j] = mean + model.sample_noise(kind, draws, features, components)
-            out[m] = curves
-        return out
+            noisy = None
+            if seeds is not None:
+                draws = rng.draws(self.checkpoint_id, arch_ids, seeds, m, mean.shape[1])
+                noisy = mean[index] + model.sample_noise(kind, draws, features, components, index)
+            yield m, mean, noisy
 
     def features(self, archs: Sequence, first_epochs=None) -> np.ndarray:
         """The model's feature matrix: the space's encoding, plus the first epochs if trained on them."""
@@ -139,28 +168,32 @@ class Ensemble:
 
     def predict_features(self, features: np.ndarray, arch_ids=None, seeds=None, metrics=None,
                          noise: str | None = None) -> dict[str, np.ndarray]:
-        """:meth:`predict_batch` on a ready feature matrix (``arch_ids`` needed with ``seeds``)."""
-        metrics = list(self.metrics if metrics is None else metrics)
-        for m in metrics:
-            if m not in self._models:
-                raise UnknownNameError("metric", m, self.metrics)
-        kind = noise or self.default_noise
-        if kind not in KINDS:
-            raise UnknownNameError("noise model", kind, KINDS)
+        """:meth:`predict_batch` on a ready feature matrix (``arch_ids`` needed with ``seeds``); equal
+        feature rows are predicted once."""
         features = np.ascontiguousarray(features, dtype=np.float64)
-        # each distinct feature row is predicted once (an architecture asked with several seeds)
         unique, inverse = np.unique(features, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        out = {}
-        for m in metrics:
-            model = self._models[m]
-            components = model.components(unique)[inverse]
-            curves = model.decode(components)
-            if seeds is not None:
-                draws = rng.draws(self.checkpoint_id, arch_ids, seeds, m, curves.shape[1])
-                curves = curves + model.sample_noise(kind, draws, features, components)
-            out[m] = curves.astype(np.float32)
-        return out
+        return self.predict_distinct(unique, inverse.reshape(-1), arch_ids, seeds, metrics, noise)
+
+    def _distinct(self, archs: Sequence) -> tuple[list, list[int]]:
+        """Each distinct architecture parsed once: ``(parsed, index)``, input ``i`` is ``parsed[index[i]]``."""
+        parsed: list = []
+        position: dict = {}  # (type, representation) or parsed arch -> its place in ``parsed``
+        index = []
+        for arch in archs:
+            try:
+                key = (type(arch), arch)
+                place = position.get(key)
+            except TypeError:  # an unhashable representation (dict, list): parsed each time it comes
+                key, place = None, None
+            if place is None:
+                one = self._space.parse(arch)
+                place = position.setdefault(one, len(parsed))
+                if place == len(parsed):
+                    parsed.append(one)
+                if key is not None:
+                    position[key] = place
+            index.append(place)
+        return parsed, index
 
     @staticmethod
     def _row_seeds(seeds, n: int):

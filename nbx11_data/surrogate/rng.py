@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import struct
 from typing import Sequence
 
 import numpy as np
@@ -22,8 +23,15 @@ import numpy as np
 
 def key(checkpoint_id: str, arch_id: str, seed: int, metric: str) -> np.ndarray:
     """The Philox key (2 x uint64) of one stream."""
+    return np.array(_key(checkpoint_id, arch_id, seed, metric), dtype=np.uint64)
+
+
+def _key(checkpoint_id: str, arch_id: str, seed: int, metric: str) -> tuple[int, int]:
     text = f"{checkpoint_id}\x00{arch_id}\x00{int(seed)}\x00{metric}".encode()
-    return np.frombuffer(hashlib.blake2b(text, digest_size=16).digest(), dtype="<u8").astype(np.uint64)
+    return _TWO_U64.unpack(hashlib.blake2b(text, digest_size=16).digest())
+
+
+_TWO_U64 = struct.Struct("<2Q")
 
 
 def draws(checkpoint_id: str, arch_ids, seeds: Sequence[int], metric: str, n_epochs: int) -> np.ndarray:
@@ -38,9 +46,11 @@ def draws(checkpoint_id: str, arch_ids, seeds: Sequence[int], metric: str, n_epo
     bit_generator = np.random.Philox(key=0)
     generator = np.random.Generator(bit_generator)
     fresh = bit_generator.state  # counter 0, empty buffer: the state of a new Philox(key=...)
+    fresh["state"]["counter"], fresh["buffer"] = [0] * 4, [0] * 4  # plain ints: a faster state setter
+    stream = fresh["state"]
     for row, (arch_id, seed) in enumerate(zip(arch_ids, seeds)):
-        fresh["state"]["key"] = key(checkpoint_id, arch_id, seed, metric)
+        stream["key"] = _key(checkpoint_id, arch_id, seed, metric)
         bit_generator.state = fresh
         out[row, 0] = generator.random()
-        out[row, 1:] = generator.standard_normal(n_epochs)
+        generator.standard_normal(n_epochs, out=out[row, 1:])
     return out
