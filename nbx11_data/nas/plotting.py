@@ -1,8 +1,8 @@
 """The paper's kind of figure: mean and standard error of regret against simulated time, log axes.
 
 Regret is measured against the best architecture of the table; a search that leaves the table (through
-the fallback) can beat it, so a panel whose regrets go below zero gets a symmetric-log y axis (linear
-within +-0.01) instead of clipping them.
+the fallback) can beat it, so a panel where a mean (minus its standard error) goes below zero gets a
+symmetric-log y axis (linear within +-0.01) instead of clipping it.
 
 Example:
     >>> import pandas as pd
@@ -83,20 +83,20 @@ def plot_runs(frame: pd.DataFrame, out: str | Path, column: str = "val_regret") 
     for ax, benchmark in zip(axes[0], benchmarks):
         sub = frame[frame["benchmark"] == benchmark]
         budget = float(sub["budget"].max())
-        negative = bool((sub[column] < 0).any())
-        floor = -np.inf if negative else REGRET_FLOOR
         grid = np.geomspace(max(sub["time"].min(), budget * 1e-3), budget, 200)
+        curves = {name: regret_curve(runs, column, grid)[1:] + (runs["trial"].nunique(),)
+                  for name, runs in sub.groupby("optimizer")}
+        negative = any(np.nanmin(mean - sem) < 0 for mean, sem, _ in curves.values() if np.isfinite(mean).any())
+        floor = -np.inf if negative else REGRET_FLOOR
         for name in optimizers:
-            runs = sub[sub["optimizer"] == name]
-            if runs.empty:
+            if name not in curves:
                 continue
-            _, mean, sem = regret_curve(runs, column, grid)
+            mean, sem, trials = curves[name]
             base, _, variant = name.partition("_")
             color, style = colors[base], styles.get(variant, "-")
-            low = np.maximum(mean - sem, floor)
-            ax.plot(grid, np.maximum(mean, floor), style, color=color, lw=1.8,
-                    label=f"{name} (n={runs['trial'].nunique()})")
-            ax.fill_between(grid, low, np.maximum(mean + sem, floor), color=color, alpha=0.15, lw=0)
+            ax.plot(grid, np.maximum(mean, floor), style, color=color, lw=1.8, label=f"{name} (n={trials})")
+            ax.fill_between(grid, np.maximum(mean - sem, floor), np.maximum(mean + sem, floor), color=color,
+                            alpha=0.15, lw=0)
         ax.set_xscale("log")
         if negative:
             ax.set_yscale("symlog", linthresh=REGRET_FLOOR)
@@ -104,7 +104,7 @@ def plot_runs(frame: pd.DataFrame, out: str | Path, column: str = "val_regret") 
         else:
             ax.set_yscale("log")
         ax.set_xlabel("simulated wall-clock time (s)")
-        ax.set_ylabel(f"{column.replace('_', ' ')} (% points)")
+        ax.set_ylabel(f"{column.replace('_', ' ')} (table units; mean +- s.e.)")
         ax.set_title(benchmark)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8, ncol=2)
