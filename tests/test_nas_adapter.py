@@ -99,3 +99,13 @@ def test_neighbours_are_single_moves_and_mutate_draws_one(name):
         child = mutations.mutate(space, arch, np.random.default_rng(0))
         assert space.format(child) in keys
         assert space.format(mutations.mutate(space, arch, np.random.default_rng(0))) == space.format(child)
+
+
+def test_random_draws_take_the_table_without_replacement_then_sample_the_space(source):
+    pool, rng = source.pool(trial=0), np.random.default_rng(4)
+    first = [pool.sample(rng) for _ in range(pool.table_rows)]
+    assert sorted(first) == list(range(pool.table_rows))
+    fresh = pool.sample(rng)
+    assert fresh == pool.table_rows and spaces.get("nlp").parse(pool.archs[fresh])
+    pool.ensure([fresh])
+    assert np.isfinite(pool.val[fresh]).all()

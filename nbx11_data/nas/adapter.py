@@ -2,21 +2,27 @@
 
 :class:`TableSource` opens a benchmark once per process (``nbx11_data.open``: its in-memory index, and the
 fallback's session cache of live predictions, are shared by all the trials a process runs) and makes one
-:class:`ReaderPool` per trial. The pool's first rows are the table's architectures; the optimizers' random
-draws come from them (the table's architectures are themselves a seeded sample of the space by its own
-sampler, or the whole enumerated space). Mutations and neighbours move in the *search space*
-(:mod:`.mutations`), so on DARTS and NLP a child is usually not in the table: it becomes a new row whose
-curves the reader answers with the table's checkpoint (``live:<checkpoint>``), fetched lazily and in one
-batched call where the algorithm allows (a local-search neighbourhood, a BANANAS batch, a Hyperband
-rung, a new population). With ``in_table=True``, a space without mutations here (nb101) or a table no
-checkpoint built (measured only, e.g. nb201: nothing could answer a miss) the optimizers stay inside the table: neighbours are the table's architectures at the smallest Hamming distance of the
-encoding, which for a complete enumerated table (nb201) is the space's own neighbourhood.
+:class:`ReaderPool` per trial. The pool's first rows are the table's architectures.
+
+Random draws take the table's architectures in a random order per trial, without replacement: they are an
+independent sample of the space by its own sampler (or the whole enumerated space), so this equals
+sampling the space while every draw is a table hit; once a trial has drawn them all it samples the space
+afresh (fallback). The trials of a run share one table, so their early draws overlap. BOHB's model
+proposals are mapped to the nearest table architecture (its KDE lives on the table's encodings).
+
+Mutations and neighbours move in the *search space* (:mod:`.mutations`), so on DARTS and NLP a child is
+usually not in the table: it becomes a new row whose curves the reader answers with the table's checkpoint
+(``live:<checkpoint>``), fetched lazily and in one batched call where the algorithm allows (a local-search
+neighbourhood, a BANANAS batch, a Hyperband rung, a new population). With ``in_table=True``, a space
+without mutations here (nb101) or a table no checkpoint built (measured only, e.g. nb201: nothing could
+answer a miss) the optimizers stay inside the table: neighbours are the table's architectures at the
+smallest Hamming distance of the encoding, which for a complete enumerated table (nb201) is the space's
+own neighbourhood.
 
 Curve seeds. Trial ``t`` reads the noisy curves of seed ``seeds[t % len(seeds)]``, ``seeds`` the table's
 seeded surrogate draws (``build.seeds`` in its manifest; a table without them, e.g. a measured one, gives
-its default rows, such as nb201's mean over seeds); the fallback's noise is
-keyed by (checkpoint, arch, seed), so a live row equals what the table would hold, and a trial is
-reproducible whatever was cached before. ``seed=None`` instead gives every trial the noiseless mean.
+its default rows, such as nb201's mean over seeds); the fallback's noise is keyed by (checkpoint, arch,
+seed), so a live row equals what the table would hold, and a trial is reproducible whatever was cached. ``seed=None`` instead gives every trial the noiseless mean.
 Regret is measured against the best final validation value among the table's architectures at that seed;
 an optimizer that leaves the table can find better, so regret can be negative (reported, not clipped).
 
@@ -146,14 +152,24 @@ class ReaderPool(CurvePool):
         self.fetches = 0  # batched reader requests for rows added by moves
         self._extra_encodings: dict[int, np.ndarray] = {}
         self._moves: dict[int, list[int]] = {}
+        self._order, self._drawn = None, 0  # this trial's random order of the table rows, and how far it got
         self._store = {"val": self.val, "test": self.test, "epoch_seconds": self.epoch_seconds}
 
     def _fetch(self, archs):
         return self._source.fetch(archs, self.seed)
 
     def sample(self, rng: np.random.Generator) -> int:
-        """A uniformly random table row."""
-        return int(rng.integers(self.table_rows))
+        """The next table row of this trial's random order; once all are drawn, a fresh sample of the space
+        (or, where moves stay in the table, a uniformly random table row)."""
+        if self._order is None:
+            self._order = rng.permutation(self.table_rows)
+        if self._drawn < len(self._order):
+            self._drawn += 1
+            return int(self._order[self._drawn - 1])
+        if not self._mutable:
+            return int(rng.integers(self.table_rows))
+        kwargs = {"encodable": True} if self._space.NAME == "nlp" else {}
+        return self._rows_of(self._space.sample(1, seed=int(rng.integers(2**63)), **kwargs))[0]
 
     # ----- moves in the search space --------------------------------------------------------------------
 
