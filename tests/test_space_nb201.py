@@ -73,6 +73,8 @@ BAD = [
     "",
     "garbage",
     "1234567",
+    "²",  # a non-ASCII digit
+    "⁴²¹²¹¹",
     15_625,
     -1,
     True,

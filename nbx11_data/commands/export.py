@@ -27,18 +27,13 @@ def add_arguments(parser) -> None:
                                        "use the cache root after `nbx11 download`)")
 
 
-def arch_args(values: list[str]) -> list:
-    """Command-line architectures: all-digit values are indices (NB201), the rest strings."""
-    return [int(v) if v.isdigit() else v for v in values]
-
-
 def run(args) -> int:
     import nbx11_data
     from nbx11_data.readers import export
 
     bench = nbx11_data.open(args.name, root=args.root)
     if args.archs:
-        frame = export.curves_long(bench, arch_args(args.archs), args.metrics, args.datasets, args.budget)
+        frame = export.curves_long(bench, args.archs, args.metrics, args.datasets, args.budget)
         kind = "curves"
     else:
         frame = export.finals_wide(bench, args.metrics, args.datasets, args.budget)

@@ -19,12 +19,11 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     import nbx11_data
-    from nbx11_data.commands.export import arch_args
     from nbx11_data.readers.plot import plot_benchmark
 
     bench = nbx11_data.open(args.name, root=args.root)
     out = args.out or f"{args.name}_curves.png"
-    figure = plot_benchmark(bench, arch_args(args.archs), args.metric, args.dataset, args.budget, out=out)
+    figure = plot_benchmark(bench, args.archs, args.metric, args.dataset, args.budget, out=out)
     figure.clf()
     print(out)
     return 0

@@ -36,7 +36,7 @@ def run(args) -> int:
     options = {"dataset": args.dataset, "budget": args.budget}
     if args.seed is not None:
         options["seed"] = None if args.seed == "mean" else int(args.seed)
-    archs = [int(a) if a.isdigit() and len(a) < 6 else a for a in args.archs]
+    archs = args.archs  # the space parses strings (NB201: up to 5 digits = arch_index, 6 = op codes)
     if args.curve:
         records = []
         for metric in args.metric or bench.metrics:

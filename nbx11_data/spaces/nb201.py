@@ -137,9 +137,10 @@ def parse(representation) -> NB201Arch:
         return from_code(int(_index_tables()[0][representation]))
     if isinstance(representation, str):
         text = representation.strip()
-        if text.isdigit() and len(text) == N_EDGES:
+        digits = text.isascii() and text.isdigit()  # str.isdigit alone accepts '²' and other non-ASCII digits
+        if digits and len(text) == N_EDGES:
             return parse([int(c) for c in text])
-        if text.isdigit() and len(text) < N_EDGES:
+        if digits and len(text) < N_EDGES:
             return parse(int(text))
         if text.startswith("|"):
             return parse_arch_string(text)
