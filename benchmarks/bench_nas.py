@@ -57,7 +57,7 @@ class SurrogatePerArch(ReaderPool):
                                             metrics=list(out))
             for m in out:
                 out[m].append(curves[m][0].astype(np.float64))
-        return tuple(np.array(out[m]) for m in (val, test, time_metric))
+        return np.array(out[val]), np.array(out[test]), self._source.epoch_seconds(np.array(out[time_metric]))
 
 
 def _old_fit_family(name, y, x=None):

@@ -124,9 +124,12 @@ class TableSource:
         val, test, time = state["metrics"]
         curves = {m: bench.curves(archs, dataset=dataset, metric=m, seed=seed).astype(np.float64)
                   for m in dict.fromkeys((val, test, time))}
-        total = curves[time][:, -1] if state["cumulative"] else curves[time].sum(axis=1)
-        seconds = np.repeat((total / curves[time].shape[1])[:, None], curves[time].shape[1], axis=1)
-        return curves[val], curves[test], seconds
+        return curves[val], curves[test], self.epoch_seconds(curves[time])
+
+    def epoch_seconds(self, runtimes: np.ndarray) -> np.ndarray:
+        """The clock's seconds per epoch (n, E) from runtime curves: full-training runtime / epochs, every epoch."""
+        total = runtimes[:, -1] if self._load()["cumulative"] else runtimes.sum(axis=1)
+        return np.repeat((total / runtimes.shape[1])[:, None], runtimes.shape[1], axis=1)
 
 
 class ReaderPool(CurvePool):
