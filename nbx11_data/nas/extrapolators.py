@@ -17,7 +17,7 @@ Example:
     >>> x = np.arange(1, 51)
     >>> curve = FAMILIES["pow3"].fn(x, 0.9, 0.5, 0.6)
     >>> model = WeightedProbabilisticModel(seed=0).fit(curve[:15])
-    >>> abs(model.predict(50) - curve[-1]) < 0.02
+    >>> bool(abs(model.predict(50) - curve[-1]) < 0.02)
     True
 """
 

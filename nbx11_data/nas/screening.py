@@ -16,7 +16,7 @@ Example:
     >>> pool = CurvePool(["a", "b"], np.eye(2), val, val, np.ones((2, 10)))
     >>> evaluator = Evaluator(Trial(pool, 100, seed=0), settings_for("toy", 10, budget=100), mode=None)
     >>> round(evaluator.evaluate(0), 2)
-    88.55
+    88.57
 """
 
 from __future__ import annotations
