@@ -110,3 +110,21 @@ def test_cli_run_and_plot(tmp_path, capsys):
     assert summary.loc["re", "mean"] == pytest.approx(last.mean(), abs=1e-4) and summary.loc["re", "count"] == 3
     (tmp_path / "bad.parquet").write_bytes(b"not parquet")
     assert main(["plot-runs", str(tmp_path / "bad.parquet"), "--out", str(png)]) == 2
+
+
+def test_cli_resume_runs_only_missing_trials_and_equals_one_run(tmp_path, capsys):
+    common = ["--benchmark", "synthetic", "--seed", "2", "--budget", "1e5"]
+    whole, steps = tmp_path / "whole", tmp_path / "steps"
+    assert main(["run", "re", *common, "--trials", "4", "--out", str(whole)]) == 0
+    assert main(["run", "re", *common, "--trials", "1", "--out", str(steps)]) == 0
+    assert main(["run", "re", *common, "--trials", "4", "--resume", "--out", str(steps)]) == 0
+    assert "3 trials run, 4 in the file" in capsys.readouterr().out
+    path = "synthetic-nb201-subspace/re.parquet"
+    pd.testing.assert_frame_equal(pd.read_parquet(whole / path), pd.read_parquet(steps / path))
+    assert main(["run", "re", *common, "--trials", "4", "--resume", "--out", str(steps)]) == 0
+    assert "0 trials run, 4 in the file" in capsys.readouterr().out
+    # another seed or budget must not be mixed into the file
+    assert main(["run", "re", *common[:-3], "3", "--budget", "1e5", "--trials", "5", "--resume",
+                 "--out", str(steps)]) == 2
+    assert main(["run", "re", *common[:-1], "2e5", "--trials", "5", "--resume", "--out", str(steps)]) == 2
+    assert "cannot resume" in capsys.readouterr().err

@@ -24,7 +24,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("optimizer", nargs="+", choices=OPTIMIZERS, metavar="OPTIMIZER",
                         help=f"one or more of: {', '.join(OPTIMIZERS)}")
     parser.add_argument("--benchmark", required=True, help="a benchmark under the tables root, or 'synthetic'")
-    parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--trials", type=int, default=30, help="run trials 0..N-1 (default 30)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the trials already in the output file (same settings, source and seed) "
+                             "and run only the missing ones; lets a long run go in steps (--trials 10, 20, 30)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (local cores)")
     parser.add_argument("--out", default="results", help="results folder")
@@ -42,7 +45,7 @@ def run(args) -> int:
 
     os.environ.setdefault("NBX11_THREADS", "1")
     from nbx11_data.errors import NBX11Error
-    from nbx11_data.nas.runner import run_trials, write_results
+    from nbx11_data.nas.runner import merge_trials, resume_from, run_trials, write_results
     from nbx11_data.nas.settings import settings_for
 
     if args.trials < 1 or args.jobs < 1:
@@ -63,12 +66,19 @@ def run(args) -> int:
     settings = settings_for(name, epochs, **overrides)
     print(f"{name}: {epochs} epochs, budget {settings.budget:.0f} s; {description}")
     for optimizer in args.optimizer:
-        start = time.perf_counter()
-        frame = run_trials(optimizer, source, settings, trials=args.trials, seed=args.seed, jobs=args.jobs)
-        wall = time.perf_counter() - start
         path = Path(args.out) / name / f"{optimizer}.parquet"
-        write_results(frame, path, settings, description)
-        final = frame.sort_values("time").groupby("trial")["val_regret"].last()
-        print(f"{optimizer:12s} {args.trials} trials in {wall:.1f} s ({wall * args.jobs / args.trials:.2f} s per trial"
-              f" per core); final val regret {final.mean():.3f} +- {final.sem():.3f}; -> {path}")
+        done = resume_from(path, settings, description, args.seed) if args.resume else None
+        missing = sorted(set(range(args.trials)) - (set() if done is None else set(done["trial"].tolist())))
+        start = time.perf_counter()
+        if missing:
+            new = run_trials(optimizer, source, settings, trials=missing, seed=args.seed, jobs=args.jobs)
+            frame = merge_trials(done, new)
+            write_results(frame, path, settings, description)
+        else:
+            frame = done
+        wall = time.perf_counter() - start
+        final = frame.sort_values("time", kind="stable").groupby("trial")["val_regret"].last()
+        per_trial = f"{wall * args.jobs / len(missing):.2f} s per trial per core" if missing else "nothing to run"
+        print(f"{optimizer:12s} {len(missing)} trials run, {final.size} in the file, in {wall:.1f} s ({per_trial});"
+              f" final val regret {final.mean():.3f} +- {final.sem():.3f}; -> {path}")
     return 0

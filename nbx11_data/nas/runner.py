@@ -71,15 +71,17 @@ def _worker(args) -> pd.DataFrame:
     return run_trial(optimizer, _WORKER_SOURCE, settings, trial, seed)
 
 
-def run_trials(optimizer: str, source, settings: Settings, trials: int, seed: int,
+def run_trials(optimizer: str, source, settings: Settings, trials, seed: int,
                jobs: int = 1) -> pd.DataFrame:
-    """``trials`` independent trials (``jobs`` worker processes), concatenated in trial order.
+    """Independent trials (``jobs`` worker processes), concatenated in trial order.
 
-    ``source``: a :class:`CurvePool` every trial searches, or a :class:`~.adapter.TableSource`.
+    ``trials``: a count ``N`` (trials 0..N-1) or the trial numbers to run (e.g. the ones a stopped run
+    lacks); ``source``: a :class:`CurvePool` every trial searches, or a :class:`~.adapter.TableSource`.
     """
-    tasks = [(optimizer, settings, t, seed) for t in range(trials)]
+    numbers = sorted(set(range(trials) if isinstance(trials, (int, np.integer)) else trials))
+    tasks = [(optimizer, settings, t, seed) for t in numbers]
     if jobs <= 1:
-        frames = [run_trial(optimizer, source, settings, t, seed) for t in range(trials)]
+        frames = [run_trial(optimizer, source, settings, t, seed) for t in numbers]
     else:
         import multiprocessing
 
@@ -90,13 +92,62 @@ def run_trials(optimizer: str, source, settings: Settings, trials: int, seed: in
     return pd.concat(frames, ignore_index=True)
 
 
+def _metadata(settings: Settings, source: str) -> dict:
+    return {"settings": asdict(settings), "source": source}
+
+
+def read_results(path: str | Path) -> tuple[pd.DataFrame, dict]:
+    """The frame and metadata (``settings``, ``source``) of a results file written by :func:`write_results`."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    meta = (table.schema.metadata or {}).get(b"nbx11_nas")
+    if meta is None:
+        from nbx11_data.errors import CorruptFileError
+
+        raise CorruptFileError(f"{path}: not an nbx11 results file (no 'nbx11_nas' metadata)")
+    return table.to_pandas(), json.loads(meta)
+
+
+def resume_from(path: str | Path, settings: Settings, source: str, seed: int) -> pd.DataFrame | None:
+    """The trials already in ``path`` if it holds a run of the same settings, source and seed, else an error.
+
+    ``None`` when there is no file yet. Example: ``done = resume_from(path, settings, source, 0)``, then
+    run only ``set(range(30)) - set(done.trial)`` and write ``pd.concat([done, new])``.
+    """
+    from nbx11_data.errors import NBX11Error
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    frame, meta = read_results(path)
+    expected = json.loads(json.dumps(_metadata(settings, source)))
+    for key in ("settings", "source"):
+        if meta.get(key) != expected[key]:
+            raise NBX11Error(f"{path}: made with other {key} ({meta.get(key)!r}, now {expected[key]!r}); "
+                             "cannot resume it: remove the file or write elsewhere with --out")
+    seeds = sorted(set(frame["seed"].tolist()))
+    if seeds != [seed]:
+        raise NBX11Error(f"{path}: made with seed(s) {seeds}, now {seed}; cannot resume it: use --seed "
+                         f"{seeds[0]} or write elsewhere with --out")
+    return frame
+
+
+def merge_trials(done: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
+    """``done`` and ``new`` trials in trial order (rows of one trial keep their order)."""
+    if done is None or done.empty:
+        return new.reset_index(drop=True)
+    frame = pd.concat([done, new], ignore_index=True)
+    return frame.sort_values("trial", kind="stable").reset_index(drop=True)
+
+
 def write_results(frame: pd.DataFrame, path: str | Path, settings: Settings, source: str) -> None:
     """Atomically write ``frame`` as Parquet with the settings and the pool's ``source`` in its metadata."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    meta = {"settings": asdict(settings), "source": source}
+    meta = _metadata(settings, source)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"nbx11_nas": json.dumps(meta).encode()})
     buffer = io.BytesIO()
     pq.write_table(table, buffer, compression="zstd")
