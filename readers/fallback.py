@@ -70,7 +70,10 @@ class Fallback:
         self.checkpoint_id = checkpoint["id"]
         self.checkpoint_sha256 = checkpoint.get("checkpoint_json_sha256")
         self._ensemble_loaded = None
-        self._cache: dict[tuple, dict] = {}  # (dataset, arch_id, seed) -> {metric: curve (E,)}
+        # the session cache: every predicted batch kept whole, and where each (dataset, arch_id, seed, metric)
+        # lies in them, so a request is gathered with one indexing per batch instead of row by row
+        self._batches: list[np.ndarray] = []  # (n, E) float32, read-only
+        self._cache: dict[tuple, tuple[int, int]] = {}  # (dataset, arch_id, seed, metric) -> (batch, row)
 
     @classmethod
     def of(cls, manifest: dict, datasets: list[str], epochs: int, budgets) -> "Fallback | None":
@@ -94,39 +97,49 @@ class Fallback:
         checkpoint lacks are NaN.
         """
         wanted = [m for m in metrics if m in self._ensemble().metrics]
-        keys = [(dataset, arch_id, seed) for arch_id, seed in zip(arch_ids, seeds)]
+        rows = list(zip(arch_ids, seeds))
         cache = self._cache
-        todo: dict[tuple, int] = {}  # key -> first row asking for it
-        for i, key in enumerate(keys):
-            have = cache.get(key)
-            if have is None or any(m not in have for m in wanted):
-                todo.setdefault(key, i)
+        todo: dict[tuple, int] = {}  # (arch_id, seed) -> first row asking for it
+        for i, (arch_id, seed) in enumerate(rows):
+            if any((dataset, arch_id, seed, m) not in cache for m in wanted):
+                todo.setdefault((arch_id, seed), i)
         if todo:
-            self._predict([archs[i] for i in todo.values()], list(todo), wanted)
-        entries = [cache[key] for key in keys]
+            self._predict(dataset, [archs[i] for i in todo.values()], list(todo), wanted)
         out = {}
         for metric in metrics:
-            if metric in wanted and entries:
-                out[metric] = np.array([entry[metric] for entry in entries])
+            if metric in wanted and rows:
+                out[metric] = self._gather([cache[dataset, arch_id, seed, metric] for arch_id, seed in rows])
             else:  # a metric the checkpoint lacks (or no rows)
-                out[metric] = np.full((len(keys), self.epochs), np.nan, dtype=np.float32)
+                out[metric] = np.full((len(rows), self.epochs), np.nan, dtype=np.float32)
         return out
 
-    def _predict(self, archs: list, keys: list[tuple], metrics: list[str]) -> None:
+    def _gather(self, where: list[tuple[int, int]]) -> np.ndarray:
+        """The cached curves at ``(batch, row)`` positions, as one new (n, E) array."""
+        where = np.array(where, dtype=np.int64).reshape(-1, 2)
+        batches = np.unique(where[:, 0])
+        if len(batches) == 1:
+            return self._batches[batches[0]][where[:, 1]]
+        out = np.empty((len(where), self.epochs), dtype=np.float32)
+        for batch in batches:
+            mask = where[:, 0] == batch
+            out[mask] = self._batches[batch][where[mask, 1]]
+        return out
+
+    def _predict(self, dataset: str, archs: list, rows: list[tuple], metrics: list[str]) -> None:
+        """Predict ``rows`` ((arch_id, seed) of parsed ``archs``) and remember where each curve lies."""
         ensemble = self._ensemble()
         for noisy in (False, True):
-            picked = [i for i, (_, _, seed) in enumerate(keys) if (seed is not None) == noisy]
+            picked = [i for i, (_, seed) in enumerate(rows) if (seed is not None) == noisy]
             if not picked:
                 continue
-            seeds = [keys[i][2] for i in picked] if noisy else None
-            curves = predict_curves(ensemble, [archs[i] for i in picked], [keys[i][1] for i in picked], seeds,
+            seeds = [rows[i][1] for i in picked] if noisy else None
+            curves = predict_curves(ensemble, [archs[i] for i in picked], [rows[i][0] for i in picked], seeds,
                                     metrics, self.epochs)
-            for values in curves.values():
+            for metric, values in curves.items():
                 values.flags.writeable = False
-            for row, i in enumerate(picked):
-                entry = self._cache.setdefault(keys[i], {})
-                for metric, values in curves.items():
-                    entry[metric] = values[row]
+                batch = len(self._batches)
+                self._batches.append(values)
+                self._cache.update(((dataset, *rows[i], metric), (batch, row)) for row, i in enumerate(picked))
 
     def _ensemble(self):
         """The checkpoint, checked to be the one that built the table; loaded once per process."""

@@ -118,21 +118,24 @@ def test_seeds_of_one_arch_share_parsing_and_boosters_not_noise(bench, unseen, m
     ensemble = bench.fallback._ensemble()
     rows, seeds = [a for a in unseen[:4] for _ in range(3)], [0, 1, 2] * 4
     parsed, boosted = [], []
-    real_parse, real_components = NLP.parse, CurveModel.components
+    real_parse, real_member = NLP.parse, CurveModel.member_components
     monkeypatch.setattr(NLP, "parse", lambda a, *k: (type(a) is str and parsed.append(a)) or real_parse(a, *k))
-    monkeypatch.setattr(CurveModel, "components", lambda self, x: boosted.append(len(x)) or real_components(self, x))
+    monkeypatch.setattr(CurveModel, "member_components",
+                        lambda self, x, member: boosted.append(len(x)) or real_member(self, x, member))
     got = ensemble.predict_batch(rows, seeds=seeds)
-    assert len(parsed) == 4 and boosted == [4] * len(ensemble.metrics)
+    members = sum(len(ensemble._models[m].boosters) for m in ensemble.metrics)
+    assert len(parsed) == 4 and boosted == [4] * members
     monkeypatch.undo()
     for j in range(3):
         want = ensemble.predict_batch(unseen[:4], seeds=j)
         for metric in ensemble.metrics:
             np.testing.assert_array_equal(got[metric][j::3], want[metric])
     boosted.clear()
-    monkeypatch.setattr(CurveModel, "components", lambda self, x: boosted.append(len(x)) or real_components(self, x))
+    monkeypatch.setattr(CurveModel, "member_components",
+                        lambda self, x, member: boosted.append(len(x)) or real_member(self, x, member))
     fresh = nbx11_data.open("nbnlp11-wt2", root=bench.folder.parent)
     live = fresh.curves(unseen[:4], metric="train_loss", seed=2)
-    assert boosted == [4]  # one metric asked, one metric's boosters
+    assert boosted == [4] * len(ensemble._models["train_loss"].boosters)  # one metric asked: its boosters only
     np.testing.assert_array_equal(live, got["train_loss"][2::3])
 
 
@@ -258,3 +261,16 @@ def test_cli_query_answers_misses_with_their_source(root, unseen, capsys):
                                                                   (unseen[0], "1", "live:" + CHECKPOINT)]
     assert cli.main(["query", "nbnlp11-wt2", unseen[0], "--root", str(root), "--no-fallback"]) == 2
     assert "not in the table" in capsys.readouterr().err
+
+
+def test_members_on_threads_give_the_same_bits_as_one_thread(bench, unseen, monkeypatch):
+    from nbx11_data.surrogate import ensemble as ensemble_module
+
+    ensemble = bench.fallback._ensemble()
+    seeds = [0, 1] * (len(unseen) // 2)
+    monkeypatch.setattr(ensemble_module, "THREADS", 1)
+    serial = ensemble.predict_batch(unseen[: len(seeds)], seeds=seeds)
+    monkeypatch.setattr(ensemble_module, "THREADS", 3)
+    threaded = ensemble.predict_batch(unseen[: len(seeds)], seeds=seeds)
+    for metric in ensemble.metrics:
+        np.testing.assert_array_equal(serial[metric], threaded[metric])

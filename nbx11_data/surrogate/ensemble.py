@@ -10,6 +10,7 @@ Example (the NAS-Bench-x11 README call, with our import):
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
@@ -19,7 +20,7 @@ from nbx11_data import spaces
 from nbx11_data.errors import NBX11Error, UnknownNameError
 from nbx11_data.surrogate import checkpoint as ck_format
 from nbx11_data.surrogate import rng
-from nbx11_data.surrogate.model import CurveModel
+from nbx11_data.surrogate.model import THREADS, CurveModel, threads
 from nbx11_data.surrogate.noise import KINDS
 
 REPRESENTATIONS = ("canonical", "genotype", "configspace", "arch_str", "compact")
@@ -132,15 +133,32 @@ class Ensemble:
         if kind not in KINDS:
             raise UnknownNameError("noise model", kind, KINDS)
         features = np.ascontiguousarray(features, dtype=np.float64)
-        for m in metrics:
+        workers = min(THREADS, sum(len(self._models[m].boosters) for m in metrics)) if threads(len(features)) == 1 else 1
+        if workers <= 1:
+            yield from self._metric_curves(features, index, arch_ids, seeds, metrics, kind, map)
+            return
+        # A batch too small for LightGBM's own threads: one booster member per thread instead (LightGBM
+        # releases the GIL). Every member and metric is computed as on one thread: the results do not change.
+        with ThreadPoolExecutor(workers) as pool:
+            yield from self._metric_curves(features, index, arch_ids, seeds, metrics, kind, pool.map)
+
+    def _metric_curves(self, features, index, arch_ids, seeds, metrics, kind, mapper):
+        """The work of :meth:`_curves`, spread by ``mapper`` (``map`` or a thread pool's): first every
+        (metric, member) booster chain, then the decoding and noise of every metric."""
+        tasks = [(m, j) for m in metrics for j in range(len(self._models[m].boosters))]
+        parts = dict(zip(tasks, mapper(lambda task: self._models[task[0]].member_components(features, task[1]), tasks)))
+
+        def finish(m):
             model = self._models[m]
-            components = model.components(features)
+            components = model.member_mean([parts[m, j] for j in range(len(model.boosters))])
             mean = model.decode(components)
             noisy = None
             if seeds is not None:
                 draws = rng.draws(self.checkpoint_id, arch_ids, seeds, m, mean.shape[1])
                 noisy = mean[index] + model.sample_noise(kind, draws, features, components, index)
-            yield m, mean, noisy
+            return m, mean, noisy
+
+        return mapper(finish, metrics)
 
     def features(self, archs: Sequence, first_epochs=None) -> np.ndarray:
         """The model's feature matrix: the space's encoding, plus the first epochs if trained on them."""

@@ -80,15 +80,23 @@ class CurveModel:
 
     def components(self, features: np.ndarray) -> np.ndarray:
         """Member-mean standardised components, shape (n, k)."""
+        return self.member_mean([self.member_components(features, m) for m in range(len(self.boosters))])
+
+    def member_components(self, features: np.ndarray, member: int) -> np.ndarray:
+        """The standardised components (n, k) one member predicts, each booster seeing the ones before."""
         n, d = features.shape
-        total = np.zeros((n, self.k))
         chained = np.empty((n, d + self.k))
         chained[:, :d] = features
         cores = threads(n)
-        for member in self.boosters:
-            for j, booster in enumerate(member):
-                chained[:, d + j] = booster.predict(chained[:, : d + j], num_threads=cores)
-            total += chained[:, d:]
+        for j, booster in enumerate(self.boosters[member]):
+            chained[:, d + j] = booster.predict(chained[:, : d + j], num_threads=cores)
+        return chained[:, d:]
+
+    def member_mean(self, parts) -> np.ndarray:
+        """The mean of the members' components, summed in member order (so always the same bits)."""
+        total = np.zeros_like(parts[0])
+        for part in parts:
+            total += part
         return total / len(self.boosters)
 
     def decode(self, components: np.ndarray) -> np.ndarray:
