@@ -6,7 +6,8 @@ wall and CPU time (CPU: all threads of the process; wall also counts waiting for
 
 - ``live``: N unseen architectures (``space.sample(seed=12345)``, none in the table) x 5 seeds,
   ``bench.rows(archs, seeds=range(5))`` (every metric), on a session whose table index is built and whose
-  prediction cache is empty; ``live, fresh session``: the same on a just-opened benchmark;
+  prediction cache is empty; ``live, fresh session``: the same on a just-opened benchmark; ``live, one
+  thread``: the same with the booster members run one after another (the peer of the member threads);
 - ``cached``: the same request again (the session cache answers);
 - peer ``table hits``: N architectures of the table x 5 seeds, the same call; and one metric
   (``bench.curves`` once per seed);
@@ -29,6 +30,7 @@ import numpy as np
 
 import nbx11_data
 from nbx11_data.readers.paths import available
+from nbx11_data.surrogate import ensemble as ensemble_module
 from nbx11_data.surrogate import rng
 from nbx11_data.surrogate.model import THREADS, threads
 
@@ -83,11 +85,19 @@ def main() -> None:
         assert table.num_rows == rows and set(table.column("source").to_pylist()) == {label}
         return times, session
 
-    figures = {"live": [], "live, fresh session": []}
-    for _ in range(repeat):  # interleaved, so a burst of load hits both alike
+    def one_thread():
+        saved, ensemble_module.THREADS = ensemble_module.THREADS, 1
+        try:
+            return live(False)[0]
+        finally:
+            ensemble_module.THREADS = saved
+
+    figures = {"live": [], "live, fresh session": [], "live, one thread": []}
+    for _ in range(repeat):  # interleaved, so a burst of load hits all alike
         times, session = live(False)
         figures["live"].append(times)
         figures["live, fresh session"].append(live(True)[0])
+        figures["live, one thread"].append(one_thread())
     medians = {k: (1e3 * float(np.median([t[0] for t in v])), 1e3 * float(np.median([t[1] for t in v])))
                for k, v in figures.items()}
     cached = _timed(lambda: session.rows(unseen, seeds=SEEDS), repeat)
@@ -123,6 +133,7 @@ def main() -> None:
     print(_line(f"live: {len(unseen):,} unseen archs x {len(SEEDS)} seeds, bench.rows (all metrics)",
                 medians["live"], rows))
     print(_line("live, fresh session (also builds the table index)", medians["live, fresh session"], rows))
+    print(_line("live, booster members on one thread (the peer)", medians["live, one thread"], rows))
     print(_line("cached: the same request again", cached, rows))
     print(_line(f"peer, table hits: {len(hits):,} archs x {len(SEEDS)} seeds, bench.rows", table_hits, rows))
     print(_line(f"peer, table hits, one metric: bench.curves x {len(SEEDS)} seeds", curves_hits, rows))
