@@ -5,7 +5,7 @@ needs one row per epoch: n x 98 rows); both use all cores. Also timed: the fallb
 unseen architectures x 5 seeds end to end (parse, encode, predict, noise). For other spaces the
 peer is one ``predict`` call per architecture (x11's way of querying).
 
-    python benchmarks/bench_surrogate.py [checkpoints/nb311-yahpo-v1] [n=10000] [../shared/data/yahpo-nb301]
+    python benchmarks/bench_surrogate.py [checkpoints/nb311-yahpo-v2] [n=10000] [../shared/data/yahpo-nb301]
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def generic(m, n: int) -> None:
 
 
 def main() -> None:
-    folder = sys.argv[1] if len(sys.argv) > 1 else "checkpoints/nb311-yahpo-v1"
+    folder = sys.argv[1] if len(sys.argv) > 1 else "checkpoints/nb311-yahpo-v2"
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
     teacher = Path(sys.argv[3] if len(sys.argv) > 3 else "../shared/data/yahpo-nb301")
     m = load_ensemble(folder)

@@ -17,7 +17,7 @@ from nbx11_data.builder.tables import surrogate
 
 SPEC = surrogate.SurrogateBenchmark(
     name="nb311-yahpo",
-    checkpoint="nb311-yahpo-v1",
+    checkpoint="nb311-yahpo-v2",
     pretty_name="NB311 on CIFAR-10, distilled from YAHPO Gym's NB301 surrogate",
     summary=("Learning curves of DARTS-space architectures on CIFAR-10 (98 epochs). **A surrogate of a surrogate:**"
              " the checkpoint was trained on curves predicted by YAHPO Gym's NB301 model (itself fitted to the"
@@ -25,7 +25,10 @@ SPEC = surrogate.SurrogateBenchmark(
              " benchmarks, since the teacher has none."),
     limits=("- No row is measured. Errors of YAHPO's model and of the distillation add up; the figures below"
             " compare the checkpoint with its teacher, not with real training runs.\n"
-            "- The noise model comes from other data (see the checkpoint's REPORT.md), not from DARTS runs."),
+            "- The noise model comes from other data (NB201 seeds, carried over relative to the error rate; see"
+            " the checkpoint's REPORT.md), not from DARTS runs. Halfway through training it is several times the"
+            " spread between architectures (as in NB201), so the first epochs of one noisy curve say little"
+            " about its later epochs: learning-curve methods have little to read here."),
     sample_archs=2000,
 )
 

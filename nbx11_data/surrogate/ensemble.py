@@ -155,7 +155,7 @@ class Ensemble:
             noisy = None
             if seeds is not None:
                 draws = rng.draws(self.checkpoint_id, arch_ids, seeds, m, mean.shape[1])
-                noisy = mean[index] + model.sample_noise(kind, draws, features, components, index)
+                noisy = model.within_range(mean[index] + model.sample_noise(kind, draws, features, components, index))
             return m, mean, noisy
 
         return mapper(finish, metrics)

@@ -46,8 +46,10 @@ def threads(rows: int) -> int:
 class CurveModel:
     """Boosters and arrays of one metric, ready to predict (n, E) curves from (n, d) features."""
 
-    def __init__(self, boosters, mean, basis, scaler_mean, scaler_std, noise_params, window_booster):
+    def __init__(self, boosters, mean, basis, scaler_mean, scaler_std, noise_params, window_booster,
+                 value_range=(-np.inf, np.inf)):
         self.boosters = boosters  # [member][component]
+        self.value_range = value_range  # every returned curve is clipped to it (see noise.value_range)
         self.k = len(boosters[0])
         self.mean = mean
         self.scaler_mean = scaler_mean
@@ -76,7 +78,7 @@ class CurveModel:
         }
         window = lgb.Booster(model_str=ck.model_text(info["noise"]["window_model"]))
         return cls(boosters, a[f"{metric}.mean"], a[f"{metric}.basis"], a[f"{metric}.scaler_mean"],
-                   a[f"{metric}.scaler_std"], noise, window)
+                   a[f"{metric}.scaler_std"], noise, window, noise_models.value_range(info.get("unit")))
 
     def components(self, features: np.ndarray) -> np.ndarray:
         """Member-mean standardised components, shape (n, k)."""
@@ -100,8 +102,13 @@ class CurveModel:
         return total / len(self.boosters)
 
     def decode(self, components: np.ndarray) -> np.ndarray:
-        """Curves (n, E) from standardised components (n, k)."""
-        return self.offset + components @ self.weights
+        """Curves (n, E) from standardised components (n, k), inside the metric's range of values."""
+        return self.within_range(self.offset + components @ self.weights)
+
+    def within_range(self, curves: np.ndarray) -> np.ndarray:
+        """``curves`` clipped to the metric's range of values (a no-op for an unbounded metric)."""
+        low, high = self.value_range
+        return curves if low == -np.inf and high == np.inf else np.clip(curves, low, high)
 
     def window_sigma(self, features: np.ndarray, components: np.ndarray) -> np.ndarray:
         """Per-architecture noise level of each epoch window, shape (n, W)."""

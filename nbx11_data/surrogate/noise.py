@@ -9,8 +9,14 @@ Each sampler turns the per-row draws of :func:`nbx11_data.surrogate.rng.draws` (
 - ``window``: the sliding-window model, ``sigma_arch[window(j)] * z[j]`` with a per-architecture
   noise level predicted for each window of epochs (the level comes from the ensemble).
 
+Every curve a checkpoint returns, noiseless or noisy, is kept inside its metric's range of values
+(:func:`value_range`, from the metric's unit: an accuracy in percent lies in [0, 100], a loss or a
+time is not negative), so noise never produces an impossible value.
+
 Example:
     >>> import numpy as np
+    >>> value_range("percent")
+    (0.0, 100.0)
     >>> draws = np.zeros((2, 4)); draws[:, 1:] = 1.0
     >>> gaussian(np.array([0.1, 0.2, 0.3]), draws).tolist()
     [[0.1, 0.2, 0.3], [0.1, 0.2, 0.3]]
@@ -21,6 +27,20 @@ from __future__ import annotations
 import numpy as np
 
 KINDS = ("gaussian", "kde", "window")
+
+#: the values a metric can take, by the unit written in ``checkpoint.json`` (other units: unbounded)
+RANGES_BY_UNIT = {
+    "percent": (0.0, 100.0),  # accuracies
+    "nats": (0.0, np.inf),  # cross-entropy losses
+    "nats/token": (0.0, np.inf),
+    "100 - nats/token": (-np.inf, 100.0),  # 100 - a loss
+    "s": (0.0, np.inf),  # times
+}
+
+
+def value_range(unit: str | None) -> tuple[float, float]:
+    """``(lowest, highest)`` value of a metric measured in ``unit``; ``(-inf, inf)`` for a unit not listed."""
+    return RANGES_BY_UNIT.get(unit, (-np.inf, np.inf))
 
 
 def gaussian(sigma: np.ndarray, draws: np.ndarray) -> np.ndarray:
