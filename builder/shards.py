@@ -141,13 +141,18 @@ def write_card_and_manifest(folder: Path, shards: list[dict], datasets: list[str
 
 
 def code_version() -> str:
-    """``nbx11-data <version>``, plus the git commit when built from a checkout."""
+    """``nbx11-data <version>``, plus the git commit when built from a checkout (``+changes`` when tracked
+    files differ from that commit, so a manifest never names a commit whose code did not build it)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=Path(__file__).parent, capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=Path(__file__).parent,
-                                capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        commit = git("rev-parse", "--short=12", "HEAD")
+        changed = bool(git("status", "--porcelain", "--untracked-files=no"))
     except (OSError, subprocess.SubprocessError):
         return f"nbx11-data {__version__}"
-    return f"nbx11-data {__version__} (git {commit})"
+    return f"nbx11-data {__version__} (git {commit}{'+changes' if changed else ''})"
 
 
 def render_card(manifest: dict, card: Card) -> str:
