@@ -51,7 +51,8 @@ def main() -> None:
     features = ensemble.features(archs)
     print(f"{args.archs} fresh DARTS archs (darts.sample seed 2026); boosters of all 3 metrics on one thread;"
           " fidelity of val_accuracy (noiseless mean) against the YAHPO teacher")
-    print(f"{'members':>7} {'trees':>6} {'boosters CPU':>13} {'ratio':>6}  {'avg tau':>7} {'final tau':>9} {'final R^2':>9}")
+    header = ("members", "trees", "boosters CPU", "ratio", " avg tau", "final tau", "final R^2")
+    print(" ".join(f"{h:>{w}}" for h, w in zip(header, (7, 6, 13, 6, 8, 9, 9))))
     base = None
     for members, trees in VARIANTS:
         start = time.process_time()

@@ -26,7 +26,8 @@ def signal(name: str, seeds=range(5)) -> None:
     bench = nbx11_data.open(name)
     settings = settings_for(name, bench.epochs)
     metric = bench.defaults.get("metric") or bench.metrics[0]
-    archs = [a for (a,) in bench.sql("SELECT DISTINCT arch FROM curves WHERE source LIKE 'table:%' ORDER BY arch").fetchall()]
+    query = "SELECT DISTINCT arch FROM curves WHERE source LIKE 'table:%' ORDER BY arch"
+    archs = [a for (a,) in bench.sql(query).fetchall()]
     mean = bench.curves(archs, metric=metric, seed=None)
     noisy = np.stack([bench.curves(archs, metric=metric, seed=s) for s in seeds])
     first, target = settings.first_epochs - 1, settings.target_epoch - 1
@@ -38,7 +39,8 @@ def signal(name: str, seeds=range(5)) -> None:
     between_seeds = np.mean([tau(noisy[0][:, -1], curves[:, -1]) for curves in noisy[1:]])
     print(f"{name}: {len(archs)} table architectures, {metric}, screened at epoch {first + 1}, target epoch"
           f" {target + 1} of {bench.epochs}")
-    print(f"  Kendall tau(epoch {first + 1}, epoch {target + 1}): noiseless mean {tau(mean[:, first], mean[:, target]):.3f},"
+    mean_tau = tau(mean[:, first], mean[:, target])
+    print(f"  Kendall tau(epoch {first + 1}, epoch {target + 1}): noiseless mean {mean_tau:.3f},"
           f" noisy (mean over {len(noisy)} seeds) {noisy_tau:.3f}")
     print(f"  Kendall tau of the final value between seed 0 and other seeds: {between_seeds:.3f}")
     for epoch in sorted({0, first, target, bench.epochs - 1}):

@@ -84,8 +84,9 @@ def prepare_yahpo(source, n_archs: int = N_ARCHS) -> TrainingData:
     curves = teacher.curves(archs, metrics=tuple(METRICS))
     seconds = round(time.perf_counter() - started, 1)
     spread = nb201_spread(root, EPOCHS)
-    target = to_target(spread, {"accuracy": curves["val_accuracy"].mean(axis=0),
-                                "loss": curves["val_cross_entropy"].mean(axis=0), "time": curves["runtime"].mean(axis=0)})
+    population = {"accuracy": curves["val_accuracy"].mean(axis=0), "loss": curves["val_cross_entropy"].mean(axis=0),
+                  "time": curves["runtime"].mean(axis=0)}
+    target = to_target(spread, population)
     noise = {"val_accuracy": target["accuracy"], "val_cross_entropy": target["loss"], "runtime": target["time"]}
     provenance = {
         "source": "yahpo-nb301 (teacher; this checkpoint is distilled from it: a surrogate of a surrogate)",

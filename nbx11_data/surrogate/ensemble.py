@@ -133,7 +133,8 @@ class Ensemble:
         if kind not in KINDS:
             raise UnknownNameError("noise model", kind, KINDS)
         features = np.ascontiguousarray(features, dtype=np.float64)
-        workers = min(THREADS, sum(len(self._models[m].boosters) for m in metrics)) if threads(len(features)) == 1 else 1
+        members = sum(len(self._models[m].boosters) for m in metrics)
+        workers = min(THREADS, members) if threads(len(features)) == 1 else 1
         if workers <= 1:
             yield from self._metric_curves(features, index, arch_ids, seeds, metrics, kind, map)
             return
@@ -146,7 +147,8 @@ class Ensemble:
         """The work of :meth:`_curves`, spread by ``mapper`` (``map`` or a thread pool's): first every
         (metric, member) booster chain, then the decoding and noise of every metric."""
         tasks = [(m, j) for m in metrics for j in range(len(self._models[m].boosters))]
-        parts = dict(zip(tasks, mapper(lambda task: self._models[task[0]].member_components(features, task[1]), tasks)))
+        chains = mapper(lambda task: self._models[task[0]].member_components(features, task[1]), tasks)
+        parts = dict(zip(tasks, chains))
 
         def finish(m):
             model = self._models[m]
