@@ -27,7 +27,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--trials", type=int, default=30, help="run trials 0..N-1 (default 30)")
     parser.add_argument("--resume", action="store_true",
                         help="keep the trials already in the output file (same settings, source and seed) "
-                             "and run only the missing ones; lets a long run go in steps (--trials 10, 20, 30)")
+                             "and run only the missing ones (the file is rewritten after every finished trial, "
+                             "so a stopped run resumes where it stopped)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (local cores)")
     parser.add_argument("--out", default="results", help="results folder")
@@ -45,7 +46,7 @@ def run(args) -> int:
 
     os.environ.setdefault("NBX11_THREADS", "1")
     from nbx11_data.errors import NBX11Error
-    from nbx11_data.nas.runner import merge_trials, resume_from, run_trials, write_results
+    from nbx11_data.nas.runner import iter_trials, merge_trials, resume_from, write_results
     from nbx11_data.nas.settings import settings_for
 
     if args.trials < 1 or args.jobs < 1:
@@ -70,12 +71,12 @@ def run(args) -> int:
         done = resume_from(path, settings, description, args.seed) if args.resume else None
         missing = sorted(set(range(args.trials)) - (set() if done is None else set(done["trial"].tolist())))
         start = time.perf_counter()
-        if missing:
-            new = run_trials(optimizer, source, settings, trials=missing, seed=args.seed, jobs=args.jobs)
-            frame = merge_trials(done, new)
+        frame, finished = done, []
+        # the file is rewritten (atomically) after every finished trial: a stopped run keeps its trials
+        for trial in iter_trials(optimizer, source, settings, trials=missing, seed=args.seed, jobs=args.jobs):
+            finished.append(trial)
+            frame = merge_trials(done, finished)
             write_results(frame, path, settings, description)
-        else:
-            frame = done
         wall = time.perf_counter() - start
         final = frame.sort_values("time", kind="stable").groupby("trial")["val_regret"].last()
         per_trial = f"{wall * args.jobs / len(missing):.2f} s per trial per core" if missing else "nothing to run"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
 
@@ -71,25 +71,31 @@ def _worker(args) -> pd.DataFrame:
     return run_trial(optimizer, _WORKER_SOURCE, settings, trial, seed)
 
 
-def run_trials(optimizer: str, source, settings: Settings, trials, seed: int,
-               jobs: int = 1) -> pd.DataFrame:
-    """Independent trials (``jobs`` worker processes), concatenated in trial order.
+def iter_trials(optimizer: str, source, settings: Settings, trials, seed: int, jobs: int = 1):
+    """Independent trials (``jobs`` worker processes), one DataFrame per trial as each finishes.
 
     ``trials``: a count ``N`` (trials 0..N-1) or the trial numbers to run (e.g. the ones a stopped run
     lacks); ``source``: a :class:`CurvePool` every trial searches, or a :class:`~.adapter.TableSource`.
+    Trials come in completion order, not trial order (see :func:`merge_trials`).
     """
     numbers = sorted(set(range(trials) if isinstance(trials, (int, np.integer)) else trials))
-    tasks = [(optimizer, settings, t, seed) for t in numbers]
     if jobs <= 1:
-        frames = [run_trial(optimizer, source, settings, t, seed) for t in numbers]
-    else:
-        import multiprocessing
+        for t in numbers:
+            yield run_trial(optimizer, source, settings, t, seed)
+        return
+    import multiprocessing
 
-        context = multiprocessing.get_context("spawn")  # a fresh process: no inherited threads or locks
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                                 initargs=(source,)) as executor:
-            frames = list(executor.map(_worker, tasks, chunksize=1))
-    return pd.concat(frames, ignore_index=True)
+    context = multiprocessing.get_context("spawn")  # a fresh process: no inherited threads or locks
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                             initargs=(source,)) as executor:
+        futures = [executor.submit(_worker, (optimizer, settings, t, seed)) for t in numbers]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def run_trials(optimizer: str, source, settings: Settings, trials, seed: int, jobs: int = 1) -> pd.DataFrame:
+    """All trials of :func:`iter_trials`, concatenated in trial order."""
+    return merge_trials(None, list(iter_trials(optimizer, source, settings, trials, seed, jobs)))
 
 
 def _metadata(settings: Settings, source: str) -> dict:
@@ -113,7 +119,7 @@ def resume_from(path: str | Path, settings: Settings, source: str, seed: int) ->
     """The trials already in ``path`` if it holds a run of the same settings, source and seed, else an error.
 
     ``None`` when there is no file yet. Example: ``done = resume_from(path, settings, source, 0)``, then
-    run only ``set(range(30)) - set(done.trial)`` and write ``pd.concat([done, new])``.
+    run only ``set(range(30)) - set(done.trial)`` and write ``merge_trials(done, new_frames)``.
     """
     from nbx11_data.errors import NBX11Error
 
@@ -133,11 +139,10 @@ def resume_from(path: str | Path, settings: Settings, source: str, seed: int) ->
     return frame
 
 
-def merge_trials(done: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
-    """``done`` and ``new`` trials in trial order (rows of one trial keep their order)."""
-    if done is None or done.empty:
-        return new.reset_index(drop=True)
-    frame = pd.concat([done, new], ignore_index=True)
+def merge_trials(done: pd.DataFrame | None, new: list[pd.DataFrame]) -> pd.DataFrame:
+    """``done`` and the ``new`` trial frames in trial order (rows of one trial keep their order)."""
+    frames = ([] if done is None or done.empty else [done]) + list(new)
+    frame = pd.concat(frames, ignore_index=True)
     return frame.sort_values("trial", kind="stable").reset_index(drop=True)
 
 
