@@ -129,6 +129,7 @@ class Trial:
         self.incumbent: int | None = None
         self.trajectory: list[tuple[float, int]] = []  # (simulated time, incumbent row) at each change
         self.n_trainings = 0
+        self.screened: list[tuple[float, float]] = []  # (prediction, threshold) per candidate screened (x11 Alg. 2)
 
     def cost(self, index: int, epochs: int, restart: bool = False) -> float:
         """Seconds that :meth:`train` would charge: only the new epochs when continuing a shorter training;

@@ -59,6 +59,7 @@ class Evaluator:
         partial = self.trial.train(row, s.first_epochs)
         prediction = self._predict(row, partial)
         top = np.sort(self.targets)[-max(1, int(len(self.targets) * self._top_fraction)):]
+        self.trial.screened.append((prediction, float(top[0])))
         if prediction > top[0]:
             return self._full(row)
         return None
