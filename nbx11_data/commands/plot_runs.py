@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 
@@ -48,5 +49,5 @@ def run(args) -> int:
         print(f"| {benchmark} | {optimizer} | {row['mean']:.3f} | {row['sem']:.3f} | {int(row['count'])} | {versus} | {lower} |")
     if args.csv:
         atomic_write_bytes(args.csv, summary.reset_index().to_csv(index=False, float_format="%.4f").encode())
-    print(f"wrote {out}")
+    print(f"wrote {out}", file=sys.stderr)  # stdout is the table (often redirected to a file)
     return 0
