@@ -62,9 +62,9 @@ def spike_size(curves: np.ndarray) -> np.ndarray:
 
 def spike_rate(real_curves: np.ndarray, noisy_curves: np.ndarray) -> dict:
     """Share of noisy surrogate curves with a spike above the largest spike of any real curve
-    (NaN for curves of fewer than 3 epochs, which have no spikes)."""
+    (None for curves of fewer than 3 epochs, which have no spikes)."""
     if real_curves.shape[1] < 3:
-        return {"threshold": float("nan"), "rate": float("nan"), "n_real": int(len(real_curves)),
+        return {"threshold": None, "rate": None, "n_real": int(len(real_curves)),
                 "n_surrogate": int(len(noisy_curves))}
     threshold = float(spike_size(real_curves).max())
     rate = float(np.mean(spike_size(noisy_curves) > threshold))

@@ -32,6 +32,10 @@ def _f(value) -> str:
     return "n/a" if value is None or value != value else f"{value:.3f}"
 
 
+def _g(value) -> str:
+    return "n/a" if value is None or value != value else f"{value:.4g}"
+
+
 def render(recipe, meta, test: dict, timing: dict, heldout: dict | None = None) -> str:
     data = meta["training_data"]
     split = data["split"]
@@ -98,7 +102,7 @@ def render(recipe, meta, test: dict, timing: dict, heldout: dict | None = None) 
             kl = entry.get("kl_divergence")
             kl_text = f"{_f(kl)} ({entry['kl_groups']} archs)" if kl is not None else "n/a (no multi-seed test archs)"
             lines.append(f"| `{m}` | {kind} | {kl_text} | {_f(entry['spike_anomaly']['rate'])} | "
-                         f"{entry['spike_anomaly']['threshold']:.4g} |")
+                         f"{_g(entry['spike_anomaly']['threshold'])} |")
     lines += ["", KL_DEFINITION, "", SPIKE_DEFINITION, "",
               f"## Per epoch (`{first}`)", "", "| epoch | R^2 | Kendall tau | Spearman |", "|---|---|---|---|"]
     per = test[first]["per_epoch"]

@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import platform
 import tempfile
 import time
@@ -29,6 +28,7 @@ from nbx11_data.builder.noise_fit import fit_noise, seed_deviations
 from nbx11_data.builder.recipes import Recipe
 from nbx11_data.builder.report import render
 from nbx11_data.errors import InvalidArchitectureError
+from nbx11_data.io import json_text
 from nbx11_data.surrogate import checkpoint as ck_format
 from nbx11_data.surrogate import load_ensemble
 from nbx11_data.surrogate._lightgbm import lightgbm
@@ -158,7 +158,7 @@ def train(recipe: Recipe, source, out="checkpoints") -> dict:
     if heldout is not None:
         report_metrics["heldout"] = heldout
     folder = Path(out) / recipe.checkpoint_name
-    extra = {"metrics.json": (json.dumps(report_metrics, indent=1) + "\n").encode(),
+    extra = {"metrics.json": (json_text(report_metrics, indent=1) + "\n").encode(),
              "REPORT.md": render(recipe, meta, test, timing, heldout).encode()}
     ck_format.write(folder, meta, arrays, models, extra)
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())

@@ -9,11 +9,15 @@ Example:
     >>> atomic_write_bytes(path, b"hello")
     >>> sha256_file(path)[:12]
     '2cf24dba5fb0'
+    >>> json_text({"tau": 0.5, "rate": float("nan")})
+    '{"tau": 0.5, "rate": null}'
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -51,3 +55,23 @@ def sha256_file(path: str | Path, chunk_size: int = 1 << 20) -> str:
         for chunk in iter(lambda: handle.read(chunk_size), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def json_text(value, **dumps_options) -> str:
+    """``json.dumps`` of ``value`` with NaN and infinities written as ``null``.
+
+    Standard JSON (RFC 8259) has no NaN, and strict parsers (browsers, ``jq``, most JSON libraries)
+    reject Python's ``NaN`` literal, so every JSON file the package writes goes through here.
+    """
+    return json.dumps(_finite_or_none(value), allow_nan=False, **dumps_options)
+
+
+def _finite_or_none(value):
+    """``value`` with every non-finite float inside dicts, lists and tuples replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_none(item) for item in value]
+    return value

@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 
 from nbx11_data.errors import CorruptFileError
-from nbx11_data.io import atomic_write_text, sha256_file
+from nbx11_data.io import atomic_write_text, json_text, sha256_file
 from nbx11_data.table_format import SCHEMA_VERSION, content_sha256, describe_schema
 
 FILENAME = "manifest.json"
@@ -31,7 +31,7 @@ SHARD_KEYS = ("path", "sha256", "bytes", "rows", "partition", "content_sha256")
 def write(folder: str | Path, manifest: dict) -> None:
     """Validate and atomically write ``manifest`` as ``folder/manifest.json`` (sorted keys, stable bytes)."""
     validate(manifest, Path(folder) / FILENAME)
-    atomic_write_text(Path(folder) / FILENAME, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    atomic_write_text(Path(folder) / FILENAME, json_text(manifest, indent=1, sort_keys=True) + "\n")
 
 
 def load(folder: str | Path) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from nbx11_data import manifest
 from nbx11_data.builder.shards import Card, write_benchmark
 from nbx11_data.errors import CorruptFileError
+from nbx11_data.io import json_text
 from nbx11_data.table_format import Column, build_schema, content_sha256, schema_info
 from pathlib import Path
 
@@ -80,3 +82,21 @@ def test_verify_names_corrupt_and_missing_shards(tmp_path):
     (copy / "manifest.json").write_text("{")
     with pytest.raises(CorruptFileError, match="manifest.json"):
         manifest.load(copy)
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not JSON (RFC 8259)")
+
+
+@pytest.mark.parametrize("path", sorted(str(p.relative_to(REPO)) for folder in ("tables", "checkpoints")
+                                        for p in (REPO / folder).rglob("*.json")))
+def test_committed_json_is_strict_json(path):
+    """Browsers, jq and most JSON libraries reject Python's NaN/Infinity literals."""
+    json.loads((REPO / path).read_text(encoding="utf-8"), parse_constant=_reject_constant)
+
+
+def test_json_text_writes_non_finite_floats_as_null():
+    value = {"rate": float("nan"), "nested": [1.5, float("inf"), (float("-inf"), "x")], "n": 3}
+    text = json_text(value, sort_keys=True)
+    assert json.loads(text, parse_constant=_reject_constant) == {"n": 3, "nested": [1.5, None, [None, "x"]],
+                                                                "rate": None}

@@ -35,7 +35,7 @@ import numpy as np
 import zstandard
 
 from nbx11_data.errors import CorruptFileError
-from nbx11_data.io import atomic_write_bytes
+from nbx11_data.io import atomic_write_bytes, json_text
 
 FORMAT = "nbx11-checkpoint"
 FORMAT_VERSION = 1
@@ -80,7 +80,7 @@ def write(folder, meta: dict, arrays: dict, models: dict[str, str], extra_files:
             atomic_write_bytes(staging / rel, contents[rel])
             files[rel] = hashlib.sha256(contents[rel]).hexdigest()
         meta = {"format": FORMAT, "format_version": FORMAT_VERSION, **meta, "files": files}
-        atomic_write_bytes(staging / MANIFEST, (json.dumps(meta, indent=1, sort_keys=False) + "\n").encode())
+        atomic_write_bytes(staging / MANIFEST, (json_text(meta, indent=1, sort_keys=False) + "\n").encode())
         os.chmod(staging, 0o755)
         old = folder.with_name(f".{folder.name}.old")
         if folder.exists():
