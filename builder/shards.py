@@ -140,16 +140,17 @@ def write_card_and_manifest(folder: Path, shards: list[dict], datasets: list[str
     return manifest
 
 
-def code_version() -> str:
+def code_version(checkout: Path = Path(__file__).parent) -> str:
     """``nbx11-data <version>``, plus the git commit when built from a checkout (``+changes`` when tracked
-    files differ from that commit, so a manifest never names a commit whose code did not build it)."""
+    files outside ``tables/`` differ from that commit, so a manifest never names a commit whose code did not
+    build it; the tables themselves are the build's output, and a rebuild in place has removed its manifest)."""
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=Path(__file__).parent, capture_output=True, text=True,
+        return subprocess.run(["git", *args], cwd=checkout, capture_output=True, text=True,
                               timeout=10, check=True).stdout.strip()
 
     try:
         commit = git("rev-parse", "--short=12", "HEAD")
-        changed = bool(git("status", "--porcelain", "--untracked-files=no"))
+        changed = bool(git("status", "--porcelain", "--untracked-files=no", "--", ":(top)", ":(top,exclude)tables"))
     except (OSError, subprocess.SubprocessError):
         return f"nbx11-data {__version__}"
     return f"nbx11-data {__version__} (git {commit}{'+changes' if changed else ''})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import shutil
 
 import numpy as np
@@ -10,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from nbx11_data import manifest
-from nbx11_data.builder.shards import Card, write_benchmark
+from nbx11_data.builder.shards import Card, code_version, write_benchmark
 from nbx11_data.errors import CorruptFileError
 from nbx11_data.io import json_text
 from nbx11_data.table_format import Column, build_schema, content_sha256, schema_info
@@ -100,3 +101,22 @@ def test_json_text_writes_non_finite_floats_as_null():
     text = json_text(value, sort_keys=True)
     assert json.loads(text, parse_constant=_reject_constant) == {"n": 3, "nested": [1.5, None, [None, "x"]],
                                                                 "rate": None}
+
+
+def test_code_version_flags_changed_code_but_not_rebuilt_tables(tmp_path):
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "tables" / "toy").mkdir(parents=True)
+    (tmp_path / "tables" / "toy" / "manifest.json").write_text("{}")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "c")
+    clean = code_version(tmp_path)
+    assert "(git " in clean and "+changes" not in clean
+    (tmp_path / "tables" / "toy" / "manifest.json").unlink()  # what a rebuild in place does first
+    assert code_version(tmp_path) == clean
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert code_version(tmp_path) == clean[:-1] + "+changes)"
