@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple
@@ -42,6 +43,7 @@ from nbx11_data.table_format import FINAL_SUFFIX, final_values
 _DEFAULT = object()  # "argument not given" (seed=None means the mean-curve rows)
 _IDENTITY = ["arch_id", "arch", "arch_index", "seed", "budget"]
 _BATCH_ROWS = 4096  # curve columns are decoded this many rows at a time
+PARSED_STRINGS_KEPT = 1 << 16  # architecture strings whose parse a session keeps (outside the table's names)
 
 
 def open(name: str, root: str | Path | None = None, fallback: bool = True) -> "Benchmark":  # noqa: A001
@@ -87,6 +89,8 @@ class Benchmark:
         self._stores: dict[tuple[str, str], CurveStore] = {}  # curve columns
         self._connection = None
         self._sources: dict[str, np.ndarray] = {}
+        # strings that are not the table's canonical names or ids are parsed once per session
+        self._describe_string = lru_cache(maxsize=PARSED_STRINGS_KEPT)(self._describe)
         self.fallback = Fallback.of(self.manifest, self.datasets, self.epochs, self.budgets) if fallback else None
 
     def __repr__(self) -> str:
@@ -360,18 +364,14 @@ class Benchmark:
         """Row of each (arch, seed) for (dataset, budget); -1 where the table has none (invalid archs raise).
 
         Architectures that are not canonical strings, arch_ids or ``arch_index`` ints of the table are parsed
-        once each; ``described`` gets their (parsed, canonical string, arch_id) by position.
+        (strings once per session, see ``PARSED_STRINGS_KEPT``); ``described`` gets their (parsed, canonical string, arch_id) by position.
         """
         index = self._ensure_index()
         positions = self._fast_positions(archs)
-        known: dict[str, tuple] = {}  # a string repeated with several seeds is parsed once
         for i in np.flatnonzero(positions < 0).tolist():
             arch = archs[i]
-            info = known.get(arch) if type(arch) is str else None
-            if info is None:
-                info = self._describe(arch)  # parses: invalid input raises InvalidArchitectureError
-                if type(arch) is str:
-                    known[arch] = info
+            # parses (invalid input raises InvalidArchitectureError); a string only once per session
+            info = self._describe_string(arch) if type(arch) is str else self._describe(arch)
             described[i] = info
             positions[i] = index["by_id"].get(info[2], -1)
         out = np.full(len(archs), -1, dtype=np.int64)

@@ -86,14 +86,16 @@ def test_misses_are_predicted_in_one_call_and_cached(root, unseen, monkeypatch):
     ensemble = bench.fallback._ensemble()
     real = ensemble.predict_distinct
     monkeypatch.setattr(ensemble, "predict_distinct", lambda *a, **k: calls.append(len(a[0])) or real(*a, **k))
+    parsed, real_parse = [], NLP.parse
+    monkeypatch.setattr(NLP, "parse", lambda a, *k: (type(a) is str and parsed.append(a)) or real_parse(a, *k))
     mixed = [hits[0], unseen[0], hits[1], unseen[1], unseen[2], hits[2]]
     values, sources = bench.curves(mixed, seed=1, with_source=True)
-    assert calls == [3]
+    assert calls == [3] and sorted(parsed) == sorted(unseen[:3])  # table names are looked up, not parsed
     assert list(sources) == ["table:" + CHECKPOINT, "live:" + CHECKPOINT] * 1 + ["table:" + CHECKPOINT] + \
         ["live:" + CHECKPOINT] * 2 + ["table:" + CHECKPOINT]
     np.testing.assert_array_equal(values[[0, 2, 5]], bench.curves(hits, seed=1))
     again, _ = bench.curves(mixed[::-1], seed=1, with_source=True)
-    assert calls == [3]  # the session cache answered
+    assert calls == [3] and len(parsed) == 3  # the session cache answered, without parsing again
     np.testing.assert_array_equal(again, values[::-1])
     one, source = bench.curve(unseen[3], seed=None, with_source=True)
     assert source == "live:" + CHECKPOINT and calls == [3, 1] and one.dtype == np.float32 and one.shape == (50,)
