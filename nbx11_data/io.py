@@ -61,7 +61,7 @@ def json_text(value, **dumps_options) -> str:
     """``json.dumps`` of ``value`` with NaN and infinities written as ``null``.
 
     Standard JSON (RFC 8259) has no NaN, and strict parsers (browsers, ``jq``, most JSON libraries)
-    reject Python's ``NaN`` literal, so every JSON file the package writes goes through here.
+    reject Python's ``NaN`` literal, so manifests, checkpoint.json and metrics.json are written with this.
     """
     return json.dumps(_finite_or_none(value), allow_nan=False, **dumps_options)
 
