@@ -364,7 +364,8 @@ class Benchmark:
         """Row of each (arch, seed) for (dataset, budget); -1 where the table has none (invalid archs raise).
 
         Architectures that are not canonical strings, arch_ids or ``arch_index`` ints of the table are parsed
-        (strings once per session, see ``PARSED_STRINGS_KEPT``); ``described`` gets their (parsed, canonical string, arch_id) by position.
+        (strings once per session, see ``PARSED_STRINGS_KEPT``); ``described`` gets their (parsed, canonical
+        string, arch_id) by position.
         """
         index = self._ensure_index()
         positions = self._fast_positions(archs)
