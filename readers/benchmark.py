@@ -90,7 +90,7 @@ class Benchmark:
         self._connection = None
         self._sources: dict[str, np.ndarray] = {}
         # strings that are not the table's canonical names or ids are parsed once per session
-        self._describe_string = lru_cache(maxsize=PARSED_STRINGS_KEPT)(self._describe)
+        self._describe_string = lru_cache(maxsize=PARSED_STRINGS_KEPT)(self._parse_and_name)
         self.fallback = Fallback.of(self.manifest, self.datasets, self.epochs, self.budgets) if fallback else None
 
     def __repr__(self) -> str:
@@ -371,8 +371,7 @@ class Benchmark:
         positions = self._fast_positions(archs)
         for i in np.flatnonzero(positions < 0).tolist():
             arch = archs[i]
-            # parses (invalid input raises InvalidArchitectureError); a string only once per session
-            info = self._describe_string(arch) if type(arch) is str else self._describe(arch)
+            info = self._describe(arch)  # parses: invalid input raises InvalidArchitectureError
             described[i] = info
             positions[i] = index["by_id"].get(info[2], -1)
         out = np.full(len(archs), -1, dtype=np.int64)
@@ -407,7 +406,11 @@ class Benchmark:
         return rows, _Live(missing, names, ids, curves)
 
     def _describe(self, arch) -> tuple:
-        """(parsed, canonical string, arch_id) of ``arch``."""
+        """(parsed, canonical string, arch_id) of ``arch``; a string is parsed once per session."""
+        return self._describe_string(arch) if type(arch) is str else self._parse_and_name(arch)
+
+    def _parse_and_name(self, arch) -> tuple:
+        """(parsed, canonical string, arch_id) of ``arch``, parsed now."""
         parsed = self.space.parse(arch)
         return parsed, self.space.format(parsed), self.space.arch_id(parsed)
 

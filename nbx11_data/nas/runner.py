@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nbx11_data.errors import CorruptFileError, NBX11Error
 from nbx11_data.io import atomic_write_bytes
 from nbx11_data.nas.objective import CurvePool
 from nbx11_data.nas.optimizers import run
@@ -109,8 +110,6 @@ def read_results(path: str | Path) -> tuple[pd.DataFrame, dict]:
     table = pq.read_table(path)
     meta = (table.schema.metadata or {}).get(b"nbx11_nas")
     if meta is None:
-        from nbx11_data.errors import CorruptFileError
-
         raise CorruptFileError(f"{path}: not an nbx11 results file (no 'nbx11_nas' metadata)")
     return table.to_pandas(), json.loads(meta)
 
@@ -121,8 +120,6 @@ def resume_from(path: str | Path, settings: Settings, source: str, seed: int) ->
     ``None`` when there is no file yet. Example: ``done = resume_from(path, settings, source, 0)``, then
     run only ``set(range(30)) - set(done.trial)`` and write ``merge_trials(done, new_frames)``.
     """
-    from nbx11_data.errors import NBX11Error
-
     path = Path(path)
     if not path.exists():
         return None
