@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from nbx11_data import manifest as manifest_io, spaces
+from nbx11_data import manifest as manifest_io, spaces, vocabulary
 from nbx11_data.errors import ArchitectureNotFoundError, CorruptFileError, UnknownNameError
 from nbx11_data.readers.curve_store import CurveStore
 from nbx11_data.readers.download import downloaded_datasets
@@ -139,7 +139,7 @@ class Benchmark:
         import pyarrow as pa
 
         dataset, _, budget, seed = self._resolve_names(dataset, None, budget, seed)
-        metrics = self.metrics if metrics is None else [self._check("metric", m, self.metrics) for m in metrics]
+        metrics = self.metrics if metrics is None else [self._metric(m) for m in metrics]
         if epoch is not None and not 1 <= epoch <= self.budgets[budget]:
             raise UnknownNameError(f"epoch of budget {budget}", epoch, [f"1..{self.budgets[budget]}"])
         archs = list(archs)
@@ -297,15 +297,18 @@ class Benchmark:
         dataset = self.defaults.get("dataset", self.datasets[0]) if dataset is None else dataset
         if dataset not in self._shards:
             self._check("dataset", dataset, self.datasets)
-        metric = self.defaults.get("metric", self.metrics[0]) if metric is None else metric
-        if metric not in self.columns or self.columns[metric]["kind"] != "curve":
-            self._check("metric", metric, self.metrics)
+        metric = self.defaults.get("metric", self.metrics[0]) if metric is None else self._metric(metric)
         budget = self.defaults.get("budget", max(self.budgets)) if budget is None else budget
         if budget not in self.budgets:
             self._check("budget", budget, self.budgets)
         if seed is _DEFAULT:
             seed = self.defaults.get("seed")
         return dataset, metric, budget, seed
+
+    def _metric(self, name) -> str:
+        """The curve column ``name`` means: its own name or an alias (:mod:`nbx11_data.vocabulary`)."""
+        column = vocabulary.resolve(name, self.metrics) if isinstance(name, str) else None
+        return self._check("metric", name if column is None else column, self.metrics)
 
     @staticmethod
     def _check(kind: str, name, allowed):

@@ -109,7 +109,7 @@ def test_errors_name_what_exists(bench):
     with pytest.raises(UnknownNameError, match="cifar10-valid"):
         bench.curve(0, dataset="cifar10")
     with pytest.raises(UnknownNameError, match="valid_acc"):
-        bench.curve(0, metric="val_acc")
+        bench.curve(0, metric="valid_accurcy")
     with pytest.raises(UnknownNameError, match="12, 200"):
         bench.curve(0, budget=50)
     with pytest.raises(UnknownNameError, match="budget=12 seed=None"):
@@ -149,3 +149,10 @@ def test_cli_round_trip(tmp_path):
     assert (tmp_path / "n.csv").read_text() == "n\n165138\n"
     assert main(["query", "nb201", "11", "--metric", "valid_acc", "--format", "json", "-o", str(tmp_path / "q")]) == 0
     assert '"valid_acc":87.7' in (tmp_path / "q").read_text()
+
+
+def test_a_metric_is_found_by_any_of_its_names(bench):
+    by_alias = bench.curve(11, dataset="cifar100", metric="valid_accuracy", seed=777, budget=200)
+    by_old_name = bench.curve(11, dataset="cifar100", metric="valid_acc", seed=777, budget=200)
+    np.testing.assert_array_equal(by_alias, by_old_name)
+    assert list(bench.query([11], dataset="cifar100", metrics=["val_acc"]).columns)[-1] == "valid_acc"
