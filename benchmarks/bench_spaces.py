@@ -6,8 +6,10 @@ first-call work (building lookup tables) are included. Printed:
 - NB101 enumeration (<=5 and <=7 vertices) beside its peer, NAS-Bench-101's own procedure
   (hash every labelled full DAG, keep the first of each hash) re-run here for <=5 vertices,
   and beside NB201's enumeration; then the hash -> architecture tables of NB101,
-- ``nbx11 arch SPACE --file`` on N lines of sampled canonical strings, for each space whose
-  module exists (nb101, nb201, darts, nlp).
+- ``nbx11 arch SPACE --file`` on N lines (wall and CPU, start-up included): sampled canonical
+  strings of every space, and the other representations a user feeds in: DARTS configspace and
+  compact JSON, NLP JSON recipes under random renamings and shuffled orders (no line repeats),
+- in-process rates of ``sample`` and ``encode`` of darts beside nb201.
 
 Usage:
     python benchmarks/bench_spaces.py [N] [--full-hash-table]   # N = 100000 by default
@@ -15,14 +17,18 @@ Usage:
 
 from __future__ import annotations
 
+import json
+import resource
 import subprocess
 import sys
 import tempfile
 import time
-from importlib.util import find_spec
 from pathlib import Path
 
+import numpy as np
+
 from nbx11_data import spaces
+from nbx11_data.spaces import darts, nb201, nlp
 
 _ENUMERATE = "import time; from nbx11_data.spaces import {space} as s; t = time.perf_counter(); " \
     "n = sum(1 for _ in s.enumerate({args})); print(n, time.perf_counter() - t)"
@@ -52,11 +58,55 @@ def _in_fresh_python(code: str) -> tuple[int, float]:
     return int(count), float(seconds)
 
 
-def _cli_seconds(space: str, path: Path) -> float:
+def _cli_seconds(space: str, path: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of ``nbx11 arch SPACE --file PATH`` in a fresh interpreter."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "nbx11_data.cli", "arch", space, "--file", str(path)],
                    check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _nlp_renamed(n: int, seed: int = 0) -> list[str]:
+    """``n`` distinct JSON recipes: sampled cells, each under random renamings and shuffled orders."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    cells = [nlp.to_recipe(a) for a in nlp.sample(max(1, n // 100), seed=seed)]
+    lines = []
+    while len(lines) < n:
+        recipe = cells[len(lines) % len(cells)]
+        tag = f"v{len(lines)}_"
+        rename = {name: name if name.startswith("h_new_") else tag + name for name in recipe}
+        names = list(recipe)
+        lines.append(json.dumps({
+            rename[name]: {
+                "op": recipe[name]["op"],
+                "input": [rename.get(s, s) for s in (
+                    [recipe[name]["input"][i] for i in rng.permutation(len(recipe[name]["input"]))]
+                    if recipe[name]["op"] in nlp.COMMUTATIVE else recipe[name]["input"])],
+            }
+            for name in (names[i] for i in rng.permutation(len(names)))
+        }))
+    return lines
+
+
+def _inputs(n: int) -> dict[str, tuple[str, list[str]]]:
+    """{label: (space, lines)} fed to ``nbx11 arch``."""
+    inputs = {f"{name} canonical strings": (name, [spaces.get(name).format(a) for a in spaces.get(name).sample(n, seed=0)])
+              for name in spaces.NAMES}
+    cells = darts.sample(n, seed=0)
+    inputs["darts configspace JSON"] = ("darts", [json.dumps(darts.to_config(a)) for a in cells])
+    inputs["darts compact JSON"] = ("darts", [json.dumps(darts.to_compact(a)) for a in cells])
+    inputs["nlp renamed JSON recipes"] = ("nlp", _nlp_renamed(n))
+    return inputs
+
+
+def _rate(label: str, n: int, func) -> None:
+    start = time.perf_counter()
+    func()
+    seconds = time.perf_counter() - start
+    print(f"  {label:<34} {seconds:7.2f} s  ({n / seconds:,.0f} archs/s)")
 
 
 def main(n_lines: int = 100_000, full_hash_table: bool = False) -> None:
@@ -74,15 +124,20 @@ def main(n_lines: int = 100_000, full_hash_table: bool = False) -> None:
         count, seconds = _in_fresh_python(code)
         print(f"  {label:<52} {count:>9,} archs {seconds:8.2f} s")
 
-    present = [name for name in spaces.NAMES if find_spec(f"nbx11_data.spaces.{name}") is not None]
-    print(f"nbx11 arch SPACE --file, {n_lines:,} lines of sampled canonical strings (wall, with start-up)")
+    print(f"nbx11 arch SPACE --file, {n_lines:,} lines (fresh interpreter: wall, CPU)")
     with tempfile.TemporaryDirectory() as folder:
-        for name in present:
-            space = spaces.get(name)
-            path = Path(folder) / f"{name}.txt"
-            path.write_text("".join(space.format(a) + "\n" for a in space.sample(n_lines, seed=0)))
-            seconds = _cli_seconds(name, path)
-            print(f"  {name:<8} {seconds:7.2f} s  ({n_lines / seconds:,.0f} lines/s)")
+        for label, (name, lines) in _inputs(n_lines).items():
+            path = Path(folder) / "lines.txt"
+            path.write_text("\n".join(lines) + "\n")
+            wall, cpu = _cli_seconds(name, path)
+            print(f"  {label:<28} {wall:7.2f} s wall {cpu:7.2f} s CPU  ({n_lines / wall:,.0f} lines/s)")
+    print("in-process")
+    cells, peer = darts.sample(n_lines, seed=1), nb201.sample(n_lines, seed=1)
+    _rate("darts.sample", n_lines, lambda: darts.sample(n_lines, seed=1))
+    _rate("nb201.sample (peer)", n_lines, lambda: nb201.sample(n_lines, seed=1))
+    _rate("darts.encode (x11, 34 cols)", n_lines, lambda: darts.encode(cells))
+    _rate("darts.encode_yahpo (34 codes)", n_lines, lambda: darts.encode_yahpo(cells))
+    _rate("nb201.encode (peer, 30 cols)", n_lines, lambda: nb201.encode(peer))
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ _DIFFERENCES = (
 #: chosen by 5-fold cross-validation (2 repeats) on train+validation: final Kendall tau of val_score
 #: 0.16 with x11's encoding (cells <= 8 nodes only) vs 0.48 with the statistics (all cells; 0.47 on
 #: the cells <= 8 nodes). With the first 3 epochs: 0.72 (x11) vs 0.76 (statistics), 0.79 with the
-#: epochs' differences added. See REPORT.md and benchmarks/cv_nbnlp11.py.
+#: epochs' differences added. See REPORT.md and docs/studies/cv_nbnlp11.py.
 ENCODING = "stats"
 _COMMON = dict(version=1, space="nlp", dataset="wikitext-2", metrics=METRICS, epochs=list(range(1, EPOCHS + 1)),
                prepare=prepare, data_differences=_DIFFERENCES, encoding=ENCODING)

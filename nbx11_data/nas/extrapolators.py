@@ -6,7 +6,7 @@
   seeded Metropolis random walk under Domhan's priors (non-negative weights, a curve that ends higher
   than it starts, predictions inside [0, 1]). The prediction is the mean over the chain. The chain starts
   from the families' non-negative least-squares weights on the observed epochs (x11's code starts from
-  uniform weights; ``benchmarks/extrapolation_bias.py`` compares the two).
+  uniform weights; ``docs/studies/extrapolation_bias.py`` compares the two).
 * :class:`LcSVR` (Baker, Gupta, Raskar, Naik, ICLR-W 2018): a nu-SVR on partial-curve features (the
   values, their first and second differences, mean and spread) plus optional architecture features,
   its hyperparameters chosen by a seeded random search with 3-fold cross-validation.

@@ -1,4 +1,4 @@
-"""Speed against fidelity for smaller versions of the nb311-yahpo model (evidence for issue 6's 200 ms goal).
+"""Speed against fidelity for smaller versions of the nb311-yahpo model (evidence for a 200 ms live-fallback goal).
 
 The fallback's live time is LightGBM tree evaluation: 3 metrics x 3 members x 4 chained components of up to
 250 trees. This script keeps the committed checkpoint's boosters and evaluates cut-down versions of it
@@ -9,7 +9,7 @@ reach (a booster trained for T rounds uses them better than the first T of 250),
 trade-off without a retrain. Side by side in one run: the full model is the first row.
 
 Usage:
-    python benchmarks/fallback_tradeoff.py [--source ../shared/data/yahpo-nb301] [--archs 1000]
+    python docs/studies/fallback_tradeoff.py [--source ../shared/data/yahpo-nb301] [--archs 1000]
 """
 
 from __future__ import annotations

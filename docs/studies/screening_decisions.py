@@ -8,7 +8,7 @@ spread between architectures, the observed top values are noise-inflated and smo
 them. ``--mean-curves`` runs the same trial on the noiseless mean curves (the control).
 
 Usage:
-    python benchmarks/screening_decisions.py [BENCHMARK] [OPTIMIZER] [--trial T] [--mean-curves]
+    python docs/studies/screening_decisions.py [BENCHMARK] [OPTIMIZER] [--trial T] [--mean-curves]
     (default nb311-yahpo re_svr; re_lce takes minutes per trial)
 """
 

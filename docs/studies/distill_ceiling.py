@@ -1,12 +1,12 @@
 """How well can any student learn the YAHPO NB301 teacher's final accuracy? (evidence for the nb311 floors)
 
-Issue 4 asks the distilled ``nb311-yahpo`` surrogate for Kendall tau >= 0.9 against the teacher. This
+A distilled ``nb311-yahpo`` student was asked for Kendall tau >= 0.9 against the teacher. This
 script fits students directly to the teacher's final-epoch validation accuracy (no SVD, no chaining, so
 an upper bound for the checkpoint's final-epoch figure) and prints Kendall tau and R^2 on 2,000 fresh
 architectures, for more training data and for a neural-network student beside LightGBM.
 
 Usage:
-    python benchmarks/distill_ceiling.py [--source ../shared/data/yahpo-nb301] [--sizes 40000 200000]
+    python docs/studies/distill_ceiling.py [--source ../shared/data/yahpo-nb301] [--sizes 40000 200000]
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ is predicted by a model fitted, with the recipe's FitConfig, on the other folds 
 as the validation set for early stopping and the choice of k). Prints the final-epoch and average
 Kendall tau of ``val_score`` over the held-out folds (mean and standard deviation across folds).
 
-    python benchmarks/cv_nbnlp11.py [--source ../shared/data/nbnlp-wt2/logs.zip] [--folds 5] [--repeats 2]
+    python docs/studies/cv_nbnlp11.py [--source ../shared/data/nbnlp-wt2/logs.zip] [--folds 5] [--repeats 2]
 """
 
 from __future__ import annotations

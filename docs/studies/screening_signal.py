@@ -8,7 +8,7 @@ settings) and at the target epoch, on the noiseless mean curves and on the seede
 sees, and the spread between architectures beside the seed noise (standard deviations, table units).
 
 Usage:
-    python benchmarks/screening_signal.py [BENCHMARK ...]   (default: nb311-yahpo nbnlp11-wt2)
+    python docs/studies/screening_signal.py [BENCHMARK ...]   (default: nb311-yahpo nbnlp11-wt2)
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ non-negative least-squares weights on the observed epochs) and the uniform weigh
 (NASLib's ``ParametricEnsemble``).
 
 Usage:
-    python benchmarks/extrapolation_bias.py [BENCHMARK ...] [--archs 200]   (default: nb311-yahpo nbnlp11-wt2)
+    python docs/studies/extrapolation_bias.py [BENCHMARK ...] [--archs 200]   (default: nb311-yahpo nbnlp11-wt2)
 """
 
 from __future__ import annotations
