@@ -83,6 +83,10 @@ def test_bad_configs_seeds_and_fidelities_raise_the_package_errors(blackboxes):
         bb.to_arch(dict(config, normal_node4_inputs="2_2"))
     with pytest.raises(InvalidArchitectureError):
         bb.to_arch(dict(config, normal_node2_op_a="conv_7x7"))
+    with pytest.raises(UnknownNameError, match="configuration key"):
+        bb.objective_function(dict(config, learning_rate=0.1), seed=0)
+    with pytest.raises(UnknownNameError, match="fidelity"):
+        bb.objective_function(config, fidelity={"epochs": 3}, seed=0)
     with pytest.raises(UnknownNameError, match="seed"):
         bb.objective_function(config, seed=bb.num_seeds)
     with pytest.raises(UnknownNameError, match="epoch"):
@@ -194,3 +198,15 @@ def test_syne_tune_records_the_readers_values(name, trials, brackets, tmp_path, 
         assert sum(s.startswith("live:") for s in sources) > len(sources) / 2
     else:  # every cell is in the table; measured cells lack most seeds, which the checkpoint answers
         assert {s.split(":")[0] for s in sources} == {"measured", "table", "live"}
+
+
+def test_without_syne_tune_the_module_names_the_extra():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['syne_tune'] = None\n"
+            "from nbx11_data.errors import MissingDependencyError\n"
+            "try:\n    import nbx11_data.integrations.syne_tune\n"
+            "except MissingDependencyError as err:\n    print(err)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert 'pip install "nbx11-data[syne-tune]"' in out

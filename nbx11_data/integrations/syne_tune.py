@@ -162,7 +162,8 @@ class TableCellsEncoding(Encoding):
         self.config_space = {"arch": choice(self.cells)}
 
     def to_arch(self, config: dict) -> str:
-        return self._inside(self.space.format(_value(config, "arch")))
+        value = _value(config, "arch")
+        return value if type(value) is str and value in self.known else self._inside(self.space.format(value))
 
     def to_config(self, arch) -> dict:
         return {"arch": self._inside(self.space.format(arch))}
@@ -262,6 +263,14 @@ class TableBlackbox(Blackbox):
         if not len(where):
             raise UnknownNameError(f"{FIDELITY} of {self.bench.name}", wanted, self.fidelities.tolist())
         return dict(zip(self.objectives_names, values[where[0]].tolist()))
+
+    def _check_keys(self, config, fidelity) -> None:
+        """Syne Tune's key check, with the package's error instead of an assertion."""
+        for kind, given, allowed in (("configuration key", config, self.configuration_space),
+                                     ("fidelity", fidelity, self.fidelity_space)):
+            unknown = [k for k in given if k not in allowed] if isinstance(given, dict) else []
+            if unknown:
+                raise UnknownNameError(f"{kind} of {self.bench.name}", unknown[0], allowed)
 
     def hyperparameter_objectives_values(self, predict_curves: bool = False):
         raise NotImplementedError(f"{self.bench.name}: answers are looked up or predicted per configuration;"
