@@ -340,7 +340,7 @@ class TableBlackbox(Blackbox):
                 for b in self.bench.budgets}
         mean_rows = all(any(bb == b and s is None and n == cells[b] for bb, s, n in counts) for b in self.bench.budgets)
         for b in full:
-            full[b] = full[b] or ([None] if mean_rows or any(bb == b and s is None for bb, s, _ in counts) else [])
+            full[b] = full[b] or ([None] if any(bb == b and s is None and n == cells[b] for bb, s, n in counts) else [])
         if not all(full.values()):
             raise UnknownNameError(f"seeds of {self.bench.name} on {self.dataset}", "(none held by every cell)", [])
         count = max(map(len, full.values()))
