@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# Syne Tune for its integration test, without the 700 MB (xgboost, NCCL) it pulls in and never uses here
+	$(BIN)/python -m pip install --quiet --no-deps "syne-tune==0.16.0"
+	$(BIN)/python -m pip install --quiet dill statsmodels huggingface_hub
 	touch $(STAMP)
 
 demo: $(STAMP)
