@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Sequence
 
 import numpy as np
 
 from nbx11_data import spaces
 from nbx11_data.errors import NBX11Error, UnknownNameError
+from nbx11_data.spaces._inputs import short
 from nbx11_data.surrogate import checkpoint as ck_format
 from nbx11_data.surrogate import rng
 from nbx11_data.surrogate.model import THREADS, CurveModel, threads
@@ -219,15 +221,19 @@ class Ensemble:
     def _row_seeds(seeds, n: int):
         if seeds is None:
             return None
-        if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        def is_int(value) -> bool:  # a float, bool or numeric string is refused, never rounded
+            return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+        if is_int(seeds):
             return [int(seeds)] * n
-        try:
-            row_seeds = [int(s) for s in seeds]
-        except (TypeError, ValueError) as err:
-            raise SurrogateInputError(f"seeds must be None, an int, or {n} ints; got {seeds!r}") from err
-        if len(row_seeds) != n or any(isinstance(s, bool) for s in seeds):
+        if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+            raise SurrogateInputError(f"seeds must be None, an int, or {n} ints; got {short(seeds)}")
+        row_seeds = list(seeds)
+        if not all(is_int(s) for s in row_seeds):
+            raise SurrogateInputError(f"seeds must be ints (not floats, bools or strings); got {short(row_seeds)}")
+        if len(row_seeds) != n:
             raise SurrogateInputError(f"seeds must hold one int per architecture ({n}), got {len(row_seeds)}")
-        return row_seeds
+        return [int(s) for s in row_seeds]
 
 
 def encode(space, archs, kind: str | None = None):
