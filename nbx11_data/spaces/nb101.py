@@ -258,6 +258,10 @@ def _from_matrix_ops(matrix, ops) -> NB101Arch:
     n = len(rows)
     if isinstance(ops, (str, bytes)) or not isinstance(ops, (list, tuple, np.ndarray)):
         raise _fail(f"ops must be a list of op names, got {type(ops).__name__}")
+    if isinstance(ops, np.ndarray):
+        if ops.ndim != 1:
+            raise _fail(f"ops must be a 1-d list of op names, got an array of shape {ops.shape}")
+        ops = ops.tolist()
     names = [op if type(op) is str else _op_name(v, op) for v, op in builtins.enumerate(ops)]
     if len(names) != n:
         raise _fail(f"{len(names)} ops for a {n}x{n} matrix; give one op per vertex")

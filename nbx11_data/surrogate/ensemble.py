@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Sequence
 
 import numpy as np
@@ -226,7 +226,7 @@ class Ensemble:
 
         if is_int(seeds):
             return [int(seeds)] * n
-        if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        if isinstance(seeds, (str, bytes, Mapping)) or not isinstance(seeds, Iterable):
             raise SurrogateInputError(f"seeds must be None, an int, or {n} ints; got {short(seeds)}")
         row_seeds = list(seeds)
         if not all(is_int(s) for s in row_seeds):
