@@ -138,11 +138,14 @@ def benchmark_name(value) -> str | os.PathLike:
     return value
 
 
-def root(value):
-    """The tables root of :func:`open`: None (the default) or a str/path."""
-    if value is None or isinstance(value, (str, os.PathLike)) and "\x00" not in os.fspath(value):
+def folder(kind: str, value, optional: bool = False):
+    """A folder argument (``root`` of :func:`open`, the path of ``load_ensemble``): a str or path without NUL
+    bytes, or None where ``optional``."""
+    if value is None and optional:
         return value
-    raise UnknownNameError("tables root", _Shown(value), ["None (the default)", "a folder path without NUL bytes"])
+    if isinstance(value, (str, os.PathLike)) and isinstance(os.fspath(value), str) and "\x00" not in os.fspath(value):
+        return value
+    raise UnknownNameError(kind, _Shown(value), ["None (the default)"] * optional + ["a folder path without NUL bytes"])
 
 
 class _Shown:
