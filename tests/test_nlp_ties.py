@@ -108,11 +108,3 @@ def test_the_largest_shared_heads_cell_is_canonical_and_name_invariant():
     renamed = {rename(n): {"op": v["op"], "input": [rename(s) for s in reversed(v["input"])]}
                for n, v in reversed(list(recipe.items()))}
     assert nlp.format(renamed) == text and nlp.parse(text).canonical == text
-
-
-def test_committed_table_architectures_keep_their_strings_and_ids():
-    bench = nbx11_data.open("nbnlp11-wt2")
-    frame = bench.sql("SELECT DISTINCT arch, arch_id FROM curves").fetchall()
-    assert len(frame) > 1000
-    for arch, arch_id in frame:
-        assert nlp.format(arch) == arch and nlp.arch_id(arch) == arch_id
