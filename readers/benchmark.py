@@ -56,7 +56,8 @@ def open(name: str, root: str | Path | None = None, fallback: bool = True) -> "B
     """
     from nbx11_data.readers.download import cache_root
 
-    name, root, fallback = arguments.benchmark_name(name), arguments.folder("tables root", root, optional=True), arguments.flag("fallback", fallback)
+    name, fallback = arguments.benchmark_name(name), arguments.flag("fallback", fallback)
+    root = arguments.folder("tables root", root, optional=True)
     roots = [Path(root)] if root is not None else [default_root(), cache_root()]
     folder = next((r / name for r in roots if (r / name / manifest_io.FILENAME).is_file()), None)
     if folder is None:

@@ -21,7 +21,7 @@ Accepted representations:
   ``ModelSpec``) or ``.matrix``/``.ops``,
 - NASLib's flat tuple: ``n*n`` matrix entries then ``n`` indices into
   ``(input, output, maxpool3x3, conv1x1-bn-relu, conv3x3-bn-relu)``,
-- a 32-hex NAS-Bench-101 module hash (looked up in the enumerated graphs),
+- a 32-hex NAS-Bench-101 module hash (looked up in the shipped, memory-mapped hash index),
 - an :class:`NB101Arch`.
 
 Every architecture is stored in **canonical vertex order**: of all vertex
@@ -532,7 +532,9 @@ def _hash_index() -> np.ndarray:
     except (OSError, ValueError) as err:
         raise CorruptFileError(f"nb101: cannot read the hash index {_HASH_INDEX}: {err}") from None
     if index.dtype != np.uint32 or index.shape != (2, SIZE):
-        raise CorruptFileError(f"nb101: the hash index {_HASH_INDEX} has {index.dtype} {index.shape}, not uint32 (2, {SIZE})")
+        raise CorruptFileError(
+            f"nb101: the hash index {_HASH_INDEX} has {index.dtype} {index.shape}, not uint32 (2, {SIZE})"
+        )
     return index
 
 

@@ -131,7 +131,9 @@ def parse(representation) -> NB201Arch:
         validate(representation)
         return representation
     if isinstance(representation, (bool, np.bool_)):
-        raise InvalidArchitectureError("nb201: a bool is not an architecture; expected an arch string, 6 ops or an arch_index int")
+        raise InvalidArchitectureError(
+            "nb201: a bool is not an architecture; expected an arch string, 6 ops or an arch_index int"
+        )
     if isinstance(representation, (int, np.integer)):
         if not 0 <= representation < SIZE:
             raise InvalidArchitectureError(f"nb201: arch_index {representation} is outside 0..{SIZE - 1}")
