@@ -108,3 +108,9 @@ def test_the_largest_shared_heads_cell_is_canonical_and_name_invariant():
     renamed = {rename(n): {"op": v["op"], "input": [rename(s) for s in reversed(v["input"])]}
                for n, v in reversed(list(recipe.items()))}
     assert nlp.format(renamed) == text and nlp.parse(text).canonical == text
+
+
+def test_the_search_is_bounded_with_a_clear_error(monkeypatch):
+    monkeypatch.setattr(nlp, "MAX_TIE_WORK", 5)
+    with pytest.raises(nlp.InvalidArchitectureError, match="too many interchangeable inputs"):
+        nlp.format(_shared_heads(3))

@@ -7,7 +7,7 @@ nesting deeper than any architecture needs before the decoder sees the text.
 
 Example:
     >>> short([[[[[[[[1]]]]]]]])
-    '[[[[[[...]]]]]]'
+    '[[[[[[[...]]]]]]]'
     >>> loads_json("[" * 5000, "nb101")
     Traceback (most recent call last):
     ...
