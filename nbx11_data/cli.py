@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from nbx11_data.errors import NBX11Error
@@ -56,10 +57,29 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(module.run(args) or 0)
     except NBX11Error as err:
-        print(f"nbx11 {args.command}: error: {err}", file=sys.stderr)
+        print(f"nbx11 {args.command}: error: {_one_line(err)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `nbx11 sql ... | head`
         return 0
+    except OSError as err:  # a file or folder named on the command line cannot be read or written
+        where = f": {err.filename}" if getattr(err, "filename", None) else ""
+        print(f"nbx11 {args.command}: error: {err.strerror or err}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"nbx11 {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # a bug: still one line, named as such (NBX11_DEBUG=1 shows the traceback)
+        if os.environ.get("NBX11_DEBUG"):
+            raise
+        print(f"nbx11 {args.command}: internal error: {type(err).__name__}: {_one_line(err)}"
+              " (a bug: please report it; NBX11_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 3
+
+
+def _one_line(err: Exception) -> str:
+    """The message on one line, at most 2,000 characters."""
+    text = " ".join(str(err).split())
+    return text if len(text) <= 2000 else text[:1997] + "..."
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ import numpy as np
 
 from nbx11_data import manifest as manifest_io, spaces, vocabulary
 from nbx11_data.errors import ArchitectureNotFoundError, CorruptFileError, UnknownNameError
+from nbx11_data.readers import arguments
 from nbx11_data.readers.curve_store import CurveStore
 from nbx11_data.readers.download import downloaded_datasets
 from nbx11_data.readers.fallback import Fallback
@@ -55,6 +56,8 @@ def open(name: str, root: str | Path | None = None, fallback: bool = True) -> "B
     """
     from nbx11_data.readers.download import cache_root
 
+    name, fallback = arguments.benchmark_name(name), arguments.flag("fallback", fallback)
+    root = arguments.folder("tables root", root, optional=True)
     roots = [Path(root)] if root is not None else [default_root(), cache_root()]
     folder = next((r / name for r in roots if (r / name / manifest_io.FILENAME).is_file()), None)
     if folder is None:
@@ -103,6 +106,7 @@ class Benchmark:
 
         ``with_source=True`` returns ``(curve, source)``.
         """
+        dataset, metric, budget, seed, with_source = self._arguments(dataset, metric, budget, seed, with_source)
         dataset, metric, budget, seed = self._resolve_names(dataset, metric, budget, seed)
         row = self._row(arch, dataset, budget, seed)
         if row < 0:
@@ -116,8 +120,9 @@ class Benchmark:
 
         ``with_source=True`` returns ``(curves, sources)``, ``sources`` one string per row.
         """
+        dataset, metric, budget, seed, with_source = self._arguments(dataset, metric, budget, seed, with_source)
+        archs = arguments.arch_list(archs, self.space)
         dataset, metric, budget, seed = self._resolve_names(dataset, metric, budget, seed)
-        archs = archs if isinstance(archs, list) else list(archs)
         rows, live = self._gather(archs, dataset, budget, [seed] * len(archs), [metric])
         epochs = self.budgets[budget]
         if live is None:
@@ -138,11 +143,13 @@ class Benchmark:
         """
         import pyarrow as pa
 
+        dataset, _, budget, seed, arrow = self._arguments(dataset, None, budget, seed, arrow, "arrow")
+        archs, metrics = arguments.arch_list(archs, self.space), arguments.metrics(metrics, self.metrics)
+        epoch = arguments.epoch(epoch)
         dataset, _, budget, seed = self._resolve_names(dataset, None, budget, seed)
         metrics = self.metrics if metrics is None else [self._metric(m) for m in metrics]
         if epoch is not None and not 1 <= epoch <= self.budgets[budget]:
             raise UnknownNameError(f"epoch of budget {budget}", epoch, [f"1..{self.budgets[budget]}"])
-        archs = list(archs)
         rows, live = self._gather(archs, dataset, budget, [seed] * len(archs), metrics)
         hit = rows >= 0
         names, ids = self._names_of(rows, dataset, live)
@@ -175,10 +182,10 @@ class Benchmark:
         """
         import pyarrow as pa
 
+        dataset, _, budget, _, arrow = self._arguments(dataset, None, budget, None, arrow, "arrow")
+        archs = arguments.arch_list(archs, self.space)
+        seeds = [self.defaults.get("seed")] if seeds is _DEFAULT else arguments.seeds(seeds)
         dataset, _, budget, _ = self._resolve_names(dataset, None, budget, None)
-        seeds = [self.defaults.get("seed")] if seeds is _DEFAULT else seeds
-        seeds = list(seeds) if isinstance(seeds, (list, tuple, range, np.ndarray)) else [seeds]
-        archs = archs if isinstance(archs, list) else list(archs)
         archs_x, seeds_x = [a for a in archs for _ in seeds], seeds * len(archs)
         rows, live = self._gather(archs_x, dataset, budget, seeds_x, self.metrics)
         hit = rows >= 0
@@ -222,12 +229,12 @@ class Benchmark:
         Example: ``bench.register("candidates", archs, seeds=range(5))`` then
         ``bench.sql("SELECT source, avg(val_score_final) FROM candidates GROUP BY source")``.
         """
-        if not name.isidentifier() or name.lower() in ("curves", "curves_long", "final"):
-            raise UnknownNameError("view name (an identifier other than curves, curves_long, final)", name, [])
+        name = arguments.view_name(name)
         self.connection.register(name, self.rows(archs, seeds, dataset, budget))
 
     def archs(self, dataset=None) -> list[str]:
         """Canonical strings of the architectures in the table (of ``dataset``, default all), in table order."""
+        dataset = arguments.name("dataset", dataset, self.datasets)
         index = self._ensure_index()
         if dataset is None:
             return index["names"].tolist()
@@ -292,6 +299,12 @@ class Benchmark:
         return self._connection
 
     # ----- internals -------------------------------------------------------------------------------------
+
+    def _arguments(self, dataset, metric, budget, seed, switch, switch_name="with_source"):
+        """The lookups' common arguments, type-checked (:mod:`.arguments`); names are resolved later."""
+        return (arguments.name("dataset", dataset, self.datasets), arguments.name("metric", metric, self.metrics),
+                arguments.budget(budget, self.budgets), seed if seed is _DEFAULT else arguments.seed(seed),
+                arguments.flag(switch_name, switch))
 
     def _resolve_names(self, dataset, metric, budget, seed):
         dataset = self.defaults.get("dataset", self.datasets[0]) if dataset is None else dataset

@@ -67,7 +67,7 @@ def test_x11_full_training_layout(tmp_path):
                                      "latency": 0.016, "epochs": 200}}}
     path = tmp_path / x11_nb201.FILES["cifar10-valid"]
     path.write_bytes(pickle.dumps(data))
-    (run,) = x11_nb201.iter_file(path)
+    (run,) = x11_nb201.iter_file(path, trust=True)
     assert (run.arch, run.dataset, run.seed, run.budget) == (arch, "cifar10-valid", None, 200)
     assert run.curves["valid_acc"][-1] == 90 and run.curves["train_time"][-1] == 400.0
     assert run.costs == {"params": 0.8, "flops": 113.9, "latency": 0.016}

@@ -167,12 +167,12 @@ def test_nb_nlp_pickle_layout_reads_like_the_logs(logs, tmp_path):
             for n in kept}
     path = tmp_path / "nb_nlp.pickle"
     path.write_bytes(pickle.dumps(data))
-    from_pickle = nbnlp.load(path).runs
+    from_pickle = nbnlp.load(path, trust=True).runs
     by_name = {n: r for n, r in zip(names, nbnlp.load_logs_zip(logs).runs[:10])}
     assert len(kept) >= 8 and len(from_pickle) == len(kept)
     assert [r.arch for r in from_pickle] == [by_name[n].arch for n in kept]
     assert [r.curves for r in from_pickle] == [by_name[n].curves for n in kept]
-    prepared = get("nbnlp11-wt2").prepare(path)
+    prepared = get("nbnlp11-wt2").prepare(path, trust=True)
     assert prepared.provenance["file"] == "nb_nlp.pickle" and prepared.curves["val_score"].shape == (len(kept), 50)
 
 

@@ -45,12 +45,15 @@ CITATION = ("Klyuchnikov et al., NAS-Bench-NLP: Neural Architecture Search Bench
             "Processing, IEEE Access 2022; Yan et al., NAS-Bench-x11 and the Power of Learning Curves, NeurIPS 2021")
 
 
-def prepare(source) -> TrainingData:
-    """Load the logs, keep complete runs, and turn them into per-metric curve matrices."""
+def prepare(source, trust: bool = False) -> TrainingData:
+    """Load the logs, keep complete runs, and turn them into per-metric curve matrices.
+
+    x11's ``nb_nlp.pickle`` has no known hash, so it is unpickled only with ``trust=True``.
+    """
     path = Path(source)
     if not path.is_file():
         raise CorruptFileError(f"{path}: not found; expected a NAS-Bench-NLP logs.zip or x11's nb_nlp.pickle")
-    logs = nbnlp.load(path, epochs=EPOCHS)
+    logs = nbnlp.load(path, epochs=EPOCHS, trust=trust)
     runs = logs.runs
     notes = []
     curves = {"val_score": 100.0 - np.array([r.curves["val_loss"] for r in runs]),

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nbx11_data.builder.sources.trust import check
 from nbx11_data.errors import CorruptFileError
 from nbx11_data.spaces import nb201
 
@@ -29,15 +30,16 @@ FILENAME = "mini-bench-arch-cell-accs.pd"
 DATASETS = {"cifar10-valid": ("cifar10", None), "cifar100": ("cifar100", 111), "ImageNet16-120": ("imagenet", 111)}
 
 
-def load(path: str | Path) -> dict[str, dict]:
+def load(path: str | Path, trust: bool = False) -> dict[str, dict]:
     """Per table dataset: ``seed``, ``valid_acc`` and ``test_acc`` arrays in NATS index order (NaN if absent)."""
     import pandas as pd
 
     path = Path(path)
     if path.is_dir():
         path = path / FILENAME
+    check(path, "mini-nb201", trust)  # before unpickling: a file of another hash is refused unless trusted
     try:
-        frame = pd.read_pickle(path)  # trusted source, build time only
+        frame = pd.read_pickle(path)
     except (OSError, EOFError, ValueError) as err:
         raise CorruptFileError(f"{path}: not readable ({err})") from None
     if len(frame) != nb201.SIZE:

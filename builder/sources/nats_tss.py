@@ -29,6 +29,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from nbx11_data.builder.sources import Run
+from nbx11_data.builder.sources.trust import check
 from nbx11_data.errors import CorruptFileError
 from nbx11_data.spaces import nb201
 
@@ -47,18 +48,19 @@ def archive_files(folder: str | Path, indices: Iterable[int] | None = None) -> l
     return files
 
 
-def read_file(path: str | Path) -> dict:
-    """Unpickle one archive file (trusted source, build time only)."""
+def read_file(path: str | Path, trust: bool = False) -> dict:
+    """Unpickle one archive file, once its sha256 is the expected one (or ``trust``; build time only)."""
+    check(path, "nats-tss-simple", trust)
     try:
         return pickle.loads(bz2.decompress(Path(path).read_bytes()))
     except (OSError, EOFError, pickle.UnpicklingError, ValueError) as err:
         raise CorruptFileError(f"{path}: not a readable NATS-Bench archive file ({err})") from None
 
 
-def iter_archive(folder: str | Path, indices: Iterable[int] | None = None) -> Iterator[Run]:
+def iter_archive(folder: str | Path, indices: Iterable[int] | None = None, trust: bool = False) -> Iterator[Run]:
     """Every run of every architecture file in ``folder``, in (index, budget, dataset, seed) order."""
     for path in archive_files(folder, indices):
-        content = read_file(path)
+        content = read_file(path, trust)
         for budget_key in sorted(content, key=int):
             entry = content[budget_key]
             arch = nb201.format(entry["arch_str"])

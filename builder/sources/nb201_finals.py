@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from nbx11_data.errors import CorruptFileError, UnknownNameError
+from nbx11_data.builder.sources.trust import check
 from nbx11_data.spaces import nb201
 
 DATASETS = {"cifar10-valid": "cifar10.pkl", "cifar100": "cifar100.pkl", "ImageNet16-120": "imagenet.pkl"}
@@ -33,18 +34,20 @@ SEEDS = (777, 888, 999)
 BUDGET = 200
 
 
-def load(folder: str | Path, dataset: str) -> dict[str, np.ndarray]:
+def load(folder: str | Path, dataset: str, trust: bool = False) -> dict[str, np.ndarray]:
     """Arrays in NATS index order: ``val_acc``, ``train_time`` (15,625 x 3 seeds, NaN if not run), ``latency``, ``params``."""
     if dataset not in DATASETS:
         raise UnknownNameError("nb201-finals dataset", dataset, DATASETS)
     path = Path(folder) / DATASETS[dataset]
+    check(path, "nb201-finals", trust)  # before unpickling: a file of another hash is refused unless trusted
     try:
         with open(path, "rb") as handle:
-            raw = pickle.load(handle)  # trusted source, build time only
+            raw = pickle.load(handle)  # build time only, after the hash check
     except (OSError, EOFError, pickle.UnpicklingError) as err:
         raise CorruptFileError(f"{path}: not readable ({err})") from None
-    if len(raw) != nb201.SIZE:
-        raise CorruptFileError(f"{path}: {len(raw)} architectures, expected {nb201.SIZE}")
+    if not isinstance(raw, dict) or len(raw) != nb201.SIZE:
+        got = f"{len(raw)} architectures" if isinstance(raw, dict) else f"a {type(raw).__name__}"
+        raise CorruptFileError(f"{path}: {got}, expected a dict of {nb201.SIZE} architectures")
     out = {"val_acc": np.full((nb201.SIZE, 3), np.nan), "train_time": np.full((nb201.SIZE, 3), np.nan),
            "latency": np.full(nb201.SIZE, np.nan), "params": np.full(nb201.SIZE, np.nan)}
     for key, value in raw.items():

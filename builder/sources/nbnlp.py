@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbx11_data.builder.sources import Run
+from nbx11_data.builder.sources.trust import check
 from nbx11_data.errors import CorruptFileError, InvalidArchitectureError
 from nbx11_data.spaces import nlp
 
@@ -109,8 +110,12 @@ def load_logs_zip(path, dataset: str = "wikitext-2", epochs: int = 50) -> NLPLog
     return NLPLogs(runs, excluded)
 
 
-def load_nb_nlp_pickle(path, dataset: str = "ptb", epochs: int = 50) -> NLPLogs:
-    """Every run of NAS-Bench-x11's ``nb_nlp.pickle`` (trusted source; build time only)."""
+def load_nb_nlp_pickle(path, dataset: str = "ptb", epochs: int = 50, trust: bool = False) -> NLPLogs:
+    """Every run of NAS-Bench-x11's ``nb_nlp.pickle`` (build time only).
+
+    No hash of it is known, so it is unpickled only with ``trust=True``.
+    """
+    check(path, "nb-nlp-pickle", trust)
     try:
         with open(path, "rb") as handle:
             data = pickle.load(handle)
@@ -126,11 +131,11 @@ def load_nb_nlp_pickle(path, dataset: str = "ptb", epochs: int = 50) -> NLPLogs:
     return NLPLogs(runs, excluded)
 
 
-def load(path, epochs: int = 50) -> NLPLogs:
-    """Either layout, told apart by the file name (``*.zip`` or ``*.pickle``/``*.pkl``)."""
+def load(path, epochs: int = 50, trust: bool = False) -> NLPLogs:
+    """Either layout, told apart by the file name (``*.zip`` or ``*.pickle``/``*.pkl``; see ``trust`` there)."""
     suffix = Path(path).suffix.lower()
     if suffix == ".zip":
         return load_logs_zip(path, epochs=epochs)
     if suffix in (".pickle", ".pkl"):
-        return load_nb_nlp_pickle(path, epochs=epochs)
+        return load_nb_nlp_pickle(path, epochs=epochs, trust=trust)
     raise CorruptFileError(f"{path}: expected a NAS-Bench-NLP logs.zip or x11's nb_nlp.pickle")

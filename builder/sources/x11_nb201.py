@@ -21,6 +21,7 @@ from typing import Iterator
 import numpy as np
 
 from nbx11_data.builder.sources import Run
+from nbx11_data.builder.sources.trust import check
 from nbx11_data.errors import CorruptFileError
 from nbx11_data.spaces import nb201
 
@@ -31,8 +32,12 @@ _CURVES = {"train_acc": "train_acc1es", "train_loss": "train_losses",
            "valid_acc": "eval_acc1es", "valid_loss": "eval_losses"}
 
 
-def iter_file(path: str | Path) -> Iterator[Run]:
-    """Every (architecture, dataset) curve in one x11 pickle (trusted source, build time only)."""
+def iter_file(path: str | Path, trust: bool = False) -> Iterator[Run]:
+    """Every (architecture, dataset) curve in one x11 pickle (build time only).
+
+    No hash of these pickles is known, so they are unpickled only with ``trust=True``.
+    """
+    check(path, "x11-nb201", trust)
     try:
         with open(path, "rb") as handle:
             data = pickle.load(handle)

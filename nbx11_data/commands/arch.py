@@ -12,13 +12,14 @@ import json
 import sys
 
 from nbx11_data import spaces
+from nbx11_data.commands._checks import existing_file
 from nbx11_data.errors import InvalidArchitectureError
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("space", choices=spaces.NAMES, help="search space")
     parser.add_argument("repr", nargs="?", help="one architecture (string form; JSON for structured forms)")
-    parser.add_argument("--file", help="read one representation a line ('-' for stdin); prints JSON lines")
+    parser.add_argument("--file", type=existing_file, help="read one representation a line ('-' for stdin); prints JSON lines")
 
 
 def describe(space, text: str) -> dict:
@@ -40,7 +41,7 @@ def _decode(text: str):
     if stripped[:1] in "[{":
         try:
             return json.loads(stripped)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # the space says what is wrong with it
             return text
     return text
 
@@ -56,7 +57,11 @@ def run(args) -> int:
     handle = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
     with handle:
         out = sys.stdout
-        for line in handle:
-            if line.strip():
-                out.write(json.dumps(describe(space, line.rstrip("\n"))) + "\n")
+        try:
+            for line in handle:
+                if line.strip():
+                    out.write(json.dumps(describe(space, line.rstrip("\n"))) + "\n")
+        except UnicodeDecodeError as err:
+            raise InvalidArchitectureError(f"{args.file} is not UTF-8 text ({err.reason} at byte {err.start})"
+                                           "; give one representation a line") from None
     return 0

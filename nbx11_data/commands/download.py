@@ -7,7 +7,10 @@ Example:
 
 from __future__ import annotations
 
+import os
 import sys
+
+from nbx11_data.commands._checks import mirror_url
 
 
 def add_arguments(parser) -> None:
@@ -16,7 +19,7 @@ def add_arguments(parser) -> None:
                         help="only this dataset partition (repeatable; default: all)")
     parser.add_argument("--seeds", nargs="+", type=int, metavar="S",
                         help="only these seeds, where seeds are a partition key (else all shards are needed)")
-    parser.add_argument("--base-url", help="mirror root (default: $NBX11_MIRROR, then the manifest's base_url)")
+    parser.add_argument("--base-url", type=mirror_url, help="mirror root (default: $NBX11_MIRROR, then the manifest's base_url)")
     parser.add_argument("--cache-dir", help="cache root (default: $NBX11_CACHE, then the user cache folder)")
     parser.add_argument("--manifest-sha256", help="pin the manifest: refuse any other release")
     parser.add_argument("--offline", action="store_true", help="use the cache only, never the network")
@@ -24,8 +27,11 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from nbx11_data.errors import UnknownNameError
     from nbx11_data.readers.download import download
 
+    if args.cache_dir is not None and os.path.exists(args.cache_dir) and not os.path.isdir(args.cache_dir):
+        raise UnknownNameError("cache folder", args.cache_dir, ["a folder (or a path to create one at), not a file"])
     got = download(args.name, args.datasets, args.seeds, base_url=args.base_url, cache_dir=args.cache_dir,
                    manifest_sha256=args.manifest_sha256, offline=args.offline,
                    progressbar=not args.quiet and sys.stderr.isatty())

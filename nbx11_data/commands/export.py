@@ -31,6 +31,10 @@ def run(args) -> int:
     import nbx11_data
     from nbx11_data.readers import export
 
+    from nbx11_data.commands._checks import output_file
+
+    if args.out:
+        output_file(args.out)
     bench = nbx11_data.open(args.name, root=args.root)
     if args.archs:
         frame = export.curves_long(bench, args.archs, args.metrics, args.datasets, args.budget)

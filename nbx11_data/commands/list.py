@@ -7,7 +7,10 @@ Example:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from nbx11_data import manifest
+from nbx11_data.errors import UnknownNameError
 from nbx11_data.readers.paths import available, default_root
 
 
@@ -17,6 +20,8 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     root = args.root or default_root()
+    if args.root and not Path(root).is_dir():
+        raise UnknownNameError("tables root", args.root, ["a folder holding benchmark folders"])
     for name in available(root):
         info = manifest.load(f"{root}/{name}")
         rows = sum(shard["rows"] for shard in info["shards"])

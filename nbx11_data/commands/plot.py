@@ -7,6 +7,9 @@ Example:
 from __future__ import annotations
 
 
+IMAGE_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp")
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("name", help="benchmark name, e.g. nb201")
     parser.add_argument("archs", nargs="+", metavar="ARCH", help="arch strings, arch_ids or NB201 indices")
@@ -19,10 +22,11 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     import nbx11_data
+    from nbx11_data.commands._checks import output_file
     from nbx11_data.readers.plot import plot_benchmark
 
+    out = output_file(args.out or f"{args.name}_curves.png", IMAGE_SUFFIXES)
     bench = nbx11_data.open(args.name, root=args.root)
-    out = args.out or f"{args.name}_curves.png"
     figure = plot_benchmark(bench, args.archs, args.metric, args.dataset, args.budget, out=out)
     figure.clf()
     print(out)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import pyarrow as pa
 
 import nbx11_data
+from nbx11_data.errors import UnknownNameError
+from nbx11_data.commands._checks import output_file, seed
 from nbx11_data.commands._output import add_format_argument, write_table
 
 
@@ -21,7 +23,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("archs", nargs="+", metavar="ARCH", help="architectures, any form the space accepts")
     parser.add_argument("--dataset", help="dataset (default: the benchmark's)")
     parser.add_argument("--metric", action="append", help="metric (repeatable; default all)")
-    parser.add_argument("--seed", help="seed, or 'mean' for the mean rows (default: the benchmark's)")
+    parser.add_argument("--seed", type=seed, help="seed, or 'mean' for the mean rows (default: the benchmark's)")
     parser.add_argument("--budget", type=int, help="training budget (default: the benchmark's)")
     parser.add_argument("--epoch", type=int, help="value at this epoch (1-based) instead of the final value")
     parser.add_argument("--curve", action="store_true", help="print whole curves (one row per arch and metric)")
@@ -32,10 +34,14 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    if args.curve and args.epoch is not None:
+        raise UnknownNameError("option with --curve", "--epoch", ["--curve alone (whole curves)", "--epoch alone"])
+    if args.output:
+        output_file(args.output)
     bench = nbx11_data.open(args.name, root=args.root, fallback=not args.no_fallback)
     options = {"dataset": args.dataset, "budget": args.budget}
     if args.seed is not None:
-        options["seed"] = None if args.seed == "mean" else int(args.seed)
+        options["seed"] = args.seed
     archs = args.archs  # the space parses strings (NB201: up to 5 digits = arch_index, 6 = op codes)
     if args.curve:
         records = []

@@ -8,6 +8,7 @@ Example:
 from __future__ import annotations
 
 import nbx11_data
+from nbx11_data.commands._checks import output_file
 from nbx11_data.commands._output import add_format_argument, write_table
 
 
@@ -23,14 +24,26 @@ def run(args) -> int:
 
     import duckdb
 
+    import pyarrow as pa
+
+    if args.output:
+        output_file(args.output)
     bench = nbx11_data.open(args.name, root=args.root)
     try:
         relation = bench.sql(args.query)
+        if relation is None:
+            return 0
+        table = relation.to_arrow_table() if hasattr(relation, "to_arrow_table") else relation.arrow()
     except duckdb.Error as err:
-        print(f"nbx11 sql: error: {err}\n(views: curves, curves_long, final)", file=sys.stderr)
+        print(f"nbx11 sql: error: {_one_line(err)} (views: curves, curves_long, final)", file=sys.stderr)
         return 2
-    if relation is None:
-        return 0
-    table = relation.to_arrow_table() if hasattr(relation, "to_arrow_table") else relation.arrow()
-    write_table(table, args.format, args.output)
+    try:
+        write_table(table, args.format, args.output)
+    except (pa.ArrowException, duckdb.Error, TypeError, ValueError) as err:  # a column type the format lacks
+        print(f"nbx11 sql: error: cannot write the result as {args.format}: {_one_line(err)}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split())

@@ -65,6 +65,7 @@ from itertools import combinations
 import numpy as np
 
 from nbx11_data.errors import InvalidArchitectureError, UnknownNameError
+from nbx11_data.spaces._inputs import short as _short
 
 NAME = "darts"
 FINITE = False
@@ -209,12 +210,12 @@ def _explain(name: str, cell) -> None:
     for k, pair in builtins.enumerate(cell):
         node = NODES[k // 2]
         if not (isinstance(pair, tuple) and len(pair) == 2):
-            raise _fail(f"{name} cell, node {node}: edge {pair!r} must be an (op, input) pair")
+            raise _fail(f"{name} cell, node {node}: edge {_short(pair)} must be an (op, input) pair")
         op, source = pair
         if not isinstance(op, str) or op not in _OP_INDEX:
-            raise _fail(f"{name} cell, node {node}: unknown op {op!r}; allowed: {', '.join(OPS)}")
+            raise _fail(f"{name} cell, node {node}: unknown op {_short(op)}; allowed: {', '.join(OPS)}")
         if type(source) is not int:
-            raise _fail(f"{name} cell, node {node}: input {source!r} must be an int")
+            raise _fail(f"{name} cell, node {node}: input {_short(source)} must be an int")
         if not 0 <= source < node:
             raise _fail(f"{name} cell, node {node}: input {source} is not an earlier node; allowed: 0..{node - 1}")
     for k in range(0, N_PAIRS, 2):
@@ -223,7 +224,7 @@ def _explain(name: str, cell) -> None:
             raise _fail(f"{name} cell, node {NODES[k // 2]}: duplicate input {first}; the two inputs must differ")
         if first > second:
             raise _fail(f"{name} cell, node {NODES[k // 2]}: pairs not in canonical order; build it with parse()")
-    raise _fail(f"{name} cell {cell!r} is invalid")
+    raise _fail(f"{name} cell {_short(cell)} is invalid")
 
 
 def _cell_from_pairs(name: str, pairs) -> tuple[tuple[str, int], ...]:
@@ -244,9 +245,9 @@ def _cell_from_pairs(name: str, pairs) -> tuple[tuple[str, int], ...]:
 def _as_pair(name: str, node: int, pair) -> tuple[str, int]:
     """An (op, input) pair from a tuple or list, the input made a plain int."""
     if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-        raise _fail(f"{name} cell, node {node}: edge {pair!r} must be an (op, input) pair")
+        raise _fail(f"{name} cell, node {node}: edge {_short(pair)} must be an (op, input) pair")
     if not _is_int(pair[1]):
-        raise _fail(f"{name} cell, node {node}: input {pair[1]!r} must be an int")
+        raise _fail(f"{name} cell, node {node}: input {_short(pair[1])} must be an int")
     return (pair[0], int(pair[1]))
 
 
@@ -260,7 +261,7 @@ def _check_concat(name: str, concat) -> None:
     values = list(concat) if isinstance(concat, (list, tuple, range)) else None
     if values is not None and all(_is_int(v) for v in values) and tuple(sorted(map(int, values))) in ALLOWED_CONCATS:
         return
-    raise _fail(f"{name} {concat!r} is not a valid concat; allowed: [2, 3, 4, 5] (range(2, 6)) or NASLib's"
+    raise _fail(f"{name} {_short(concat)} is not a valid concat; allowed: [2, 3, 4, 5] (range(2, 6)) or NASLib's"
                 " [2, 3, 4, 5, 6] / [4, 5, 6]")
 
 
@@ -277,13 +278,14 @@ def from_genotype(genotype) -> DartsArch:
     return _build(get("normal"), get("reduce"))
 
 
-_PAIR_RE = re.compile(r"""\(\s*(['"])(\w+)\1\s*,\s*(\d+)\s*\)""")
-_PAIR_NC = r"""\(\s*(?:'\w+'|"\w+")\s*,\s*\d+\s*\)"""
-_CELL_LIST = rf"\[\s*(?:{_PAIR_NC}\s*,\s*)*(?:{_PAIR_NC})?\s*,?\s*\]"
-_CONCAT = r"\[[\d\s,]*\]|\([\d\s,]*\)|range\(\s*\d+\s*,\s*\d+\s*\)"
+# Possessive quantifiers (``*+``, ``++``): whitespace runs are never re-split, so matching is linear in the text.
+_PAIR_RE = re.compile(r"""\(\s*+(['"])(\w++)\1\s*+,\s*+(\d++)\s*+\)""")
+_PAIR_NC = r"""\(\s*+(?:'\w++'|"\w++")\s*+,\s*+\d++\s*+\)"""
+_CELL_LIST = rf"\[\s*+(?:{_PAIR_NC}\s*+,\s*+)*+(?:{_PAIR_NC})?+\s*+,?+\s*+\]"
+_CONCAT = r"\[[\d\s,]*+\]|\([\d\s,]*+\)|range\(\s*+\d++\s*+,\s*+\d++\s*+\)"
 _GENOTYPE_RE = re.compile(
-    rf"Genotype\(\s*normal\s*=\s*({_CELL_LIST})\s*,\s*normal_concat\s*=\s*({_CONCAT})\s*,"
-    rf"\s*reduce\s*=\s*({_CELL_LIST})\s*,\s*reduce_concat\s*=\s*({_CONCAT})\s*,?\s*\)"
+    rf"Genotype\(\s*+normal\s*+=\s*+({_CELL_LIST})\s*+,\s*+normal_concat\s*+=\s*+({_CONCAT})\s*+,"
+    rf"\s*+reduce\s*+=\s*+({_CELL_LIST})\s*+,\s*+reduce_concat\s*+=\s*+({_CONCAT})\s*+,?+\s*+\)"
 )
 
 
@@ -302,7 +304,7 @@ def parse_genotype_string(text: str) -> DartsArch:
     match = _GENOTYPE_RE.fullmatch(text.replace("\\\n", " ").strip())
     if match is None:
         raise _fail(
-            f"cannot parse {text[:80]!r}: expected a genotype string like \"Genotype(normal=[('sep_conv_3x3', 0),"
+            f"cannot parse {_short(text)}: expected a genotype string like \"Genotype(normal=[('sep_conv_3x3', 0),"
             " ...8 (op, input) pairs], normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5])\""
         )
     normal, normal_concat, reduce, reduce_concat = match.groups()
@@ -338,7 +340,7 @@ def from_config(config) -> DartsArch:
         where = _KEYS.get(key) if isinstance(key, str) else None
         if where is None:
             if isinstance(key, str) and _ARCH_KEY.match(key):
-                raise _fail(f"unknown architecture hyperparameter {key!r}; edges are numbered 0..{N_EDGES - 1},"
+                raise _fail(f"unknown architecture hyperparameter {_short(key)}; edges are numbered 0..{N_EDGES - 1},"
                             f" inputs_node_* exists for nodes {', '.join(map(str, NODES[1:]))}")
             continue
         if value is None or (isinstance(value, str) and value == "#na#"):
@@ -355,7 +357,7 @@ def from_config(config) -> DartsArch:
                 key, choice = inputs[c].get(node, (None, None))
                 sources = _SOURCES[node].get(choice) if isinstance(choice, str) else None
                 if sources is None:
-                    what = "is missing" if key is None else f"is {choice!r}"
+                    what = "is missing" if key is None else f"is {_short(choice)}"
                     raise _fail(f"inputs_node_{name}_{node} {what}; allowed: {', '.join(INPUT_CHOICES[node])}")
             read[node] = sources
             for source in sources:
@@ -381,12 +383,12 @@ def from_compact(compact) -> DartsArch:
         pairs = []
         for pair in cell:
             if not (_is_seq(pair) and len(pair) == 2):
-                raise _fail(f"{name} cell: {pair!r} is not an (input, op_index) pair")
+                raise _fail(f"{name} cell: {_short(pair)} is not an (input, op_index) pair")
             source, op = pair
             if not _is_int(op):
-                raise _fail(f"{name} cell: op index {op!r} must be an int; compact pairs are (input, op_index)")
+                raise _fail(f"{name} cell: op index {_short(op)} must be an int; compact pairs are (input, op_index)")
             if not 0 <= op < len(OPS):
-                raise _fail(f"{name} cell: op index {op!r} is outside 0..{len(OPS) - 1} ({', '.join(OPS)})")
+                raise _fail(f"{name} cell: op index {_short(op)} is outside 0..{len(OPS) - 1} ({', '.join(OPS)})")
             pairs.append((OPS[op], source))
         cells.append(pairs)
     return _build(*cells)
@@ -435,7 +437,7 @@ def _parse_kind(representation, kind: str) -> DartsArch:
             return parse(representation)
         if isinstance(representation, Mapping) or hasattr(representation, "normal"):
             return from_genotype(representation)
-        raise _fail(f"representation {kind!r} expects a Genotype or its string, got {type(representation).__name__}")
+        raise _fail(f"representation {_short(kind)} expects a Genotype or its string, got {type(representation).__name__}")
     if kind == "configspace":
         if isinstance(representation, Mapping) or hasattr(representation, "get_dictionary"):
             return from_config(representation)

@@ -21,7 +21,7 @@ Accepted representations:
   ``ModelSpec``) or ``.matrix``/``.ops``,
 - NASLib's flat tuple: ``n*n`` matrix entries then ``n`` indices into
   ``(input, output, maxpool3x3, conv1x1-bn-relu, conv3x3-bn-relu)``,
-- a 32-hex NAS-Bench-101 module hash (looked up in the enumerated graphs),
+- a 32-hex NAS-Bench-101 module hash (looked up in the shipped, memory-mapped hash index),
 - an :class:`NB101Arch`.
 
 Every architecture is stored in **canonical vertex order**: of all vertex
@@ -48,11 +48,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
-from nbx11_data.errors import InvalidArchitectureError
+from nbx11_data.errors import CorruptFileError, InvalidArchitectureError
+from nbx11_data.spaces._inputs import loads_json, short as _short
 
 NAME = "nb101"
 FINITE = True
@@ -66,7 +68,8 @@ SIZE = 423_624
 NASLIB_OPS = (INPUT, OUTPUT, "maxpool3x3", "conv1x1-bn-relu", "conv3x3-bn-relu")
 _LABEL = {op: i for i, op in builtins.enumerate(OPS)}
 _NAME_OF_LABEL = {-1: INPUT, -2: OUTPUT, 0: OPS[0], 1: OPS[1], 2: OPS[2]}
-_HASH_RE = re.compile(r"^[0-9a-f]{32}$")
+_HASH_RE = re.compile(r"[0-9a-f]{32}\Z")
+_HASH_INDEX = Path(__file__).parent / "data" / "nb101_hash_index.npy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +218,7 @@ def _op_name(vertex: int, op) -> str:
     if isinstance(op, (int, np.integer)) and not isinstance(op, (bool, np.bool_)) and int(op) in _NAME_OF_LABEL:
         return _NAME_OF_LABEL[int(op)]
     raise _fail(
-        f"op {op!r} of vertex {vertex} is neither an op name ({INPUT}, {', '.join(OPS)}, {OUTPUT})"
+        f"op {_short(op)} of vertex {vertex} is neither an op name ({INPUT}, {', '.join(OPS)}, {OUTPUT})"
         " nor an NB101 label (-1 input, -2 output, 0-2)"
     )
 
@@ -242,10 +245,10 @@ def _matrix_rows(matrix) -> list:
         if isinstance(row, np.ndarray):
             row = row.tolist()
         if not isinstance(row, (list, tuple)) or len(row) != n:
-            raise _fail(f"the adjacency matrix must be square ({n}x{n}); row {r} is {row!r}")
+            raise _fail(f"the adjacency matrix must be square ({n}x{n}); row {r} is {_short(row)}")
         for c, value in builtins.enumerate(row):
             if not isinstance(value, (int, np.integer, float, np.floating)) or value not in (0, 1):
-                raise _fail(f"adjacency entry [{r}][{c}] is {value!r}; entries must be 0 or 1")
+                raise _fail(f"adjacency entry [{r}][{c}] is {_short(value)}; entries must be 0 or 1")
         rows.append(row)
     return rows
 
@@ -255,18 +258,22 @@ def _from_matrix_ops(matrix, ops) -> NB101Arch:
     n = len(rows)
     if isinstance(ops, (str, bytes)) or not isinstance(ops, (list, tuple, np.ndarray)):
         raise _fail(f"ops must be a list of op names, got {type(ops).__name__}")
+    if isinstance(ops, np.ndarray):
+        if ops.ndim != 1:
+            raise _fail(f"ops must be a 1-d list of op names, got an array of shape {ops.shape}")
+        ops = ops.tolist()
     names = [op if type(op) is str else _op_name(v, op) for v, op in builtins.enumerate(ops)]
     if len(names) != n:
         raise _fail(f"{len(names)} ops for a {n}x{n} matrix; give one op per vertex")
     if n < 2:
         raise _fail(f"a cell needs at least the input and output vertices, got {n} vertices")
     if names[0] != INPUT:
-        raise _fail(f"the first op must be {INPUT!r}, got {names[0]!r}")
+        raise _fail(f"the first op must be {INPUT!r}, got {_short(names[0])}")
     if names[-1] != OUTPUT:
-        raise _fail(f"the last op must be {OUTPUT!r}, got {names[-1]!r}")
+        raise _fail(f"the last op must be {OUTPUT!r}, got {_short(names[-1])}")
     for v in range(1, n - 1):
         if names[v] not in _LABEL:
-            raise _fail(f"vertex {v} has unknown op {names[v]!r}; allowed: {', '.join(OPS)}")
+            raise _fail(f"vertex {v} has unknown op {_short(names[v])}; allowed: {', '.join(OPS)}")
     ins, outs = [0] * n, [0] * n  # bitmasks of in- and out-neighbours
     for x, row in builtins.enumerate(rows):
         for y, edge in builtins.enumerate(row):
@@ -335,7 +342,7 @@ def _parse_canonical_string(text: str) -> NB101Arch:
     rows = matrix_part.split(",")
     if not sep or any(not row or row.strip("01") for row in rows):
         raise _fail(
-            f"cannot parse {text!r}; expected adjacency rows of 0/1 digits, '|', op names,"
+            f"cannot parse {_short(text)}; expected adjacency rows of 0/1 digits, '|', op names,"
             " like '011,001,000|input,conv3x3-bn-relu,output', or JSON [matrix, ops]"
         )
     return _from_matrix_ops([[int(c) for c in row] for row in rows], ops_part.split(","))
@@ -348,7 +355,7 @@ def _from_naslib_tuple(values) -> NB101Arch:
     ops = []
     for v, index in builtins.enumerate(values[n * n :]):
         if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)) or not 0 <= index < 5:
-            raise _fail(f"op index {index!r} of vertex {v} is outside 0..4 ({', '.join(NASLIB_OPS)})")
+            raise _fail(f"op index {_short(index)} of vertex {v} is outside 0..4 ({', '.join(NASLIB_OPS)})")
         ops.append(NASLIB_OPS[index])
     matrix = [list(values[r * n : (r + 1) * n]) for r in range(n)]
     return _from_matrix_ops(matrix, ops)
@@ -361,11 +368,7 @@ def parse(representation) -> NB101Arch:
     if isinstance(representation, str):
         text = representation.strip()
         if text[:1] in ("[", "{"):
-            try:
-                decoded = json.loads(text)
-            except json.JSONDecodeError as err:
-                raise _fail(f"invalid JSON {text[:60]!r}: {err.msg}") from None
-            return parse(decoded)
+            return parse(loads_json(text, NAME))
         if _HASH_RE.match(text):
             return from_hash(text)
         return _parse_canonical_string(text)
@@ -479,7 +482,7 @@ def _graphs(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_max_vertices(max_vertices: int) -> None:
     if isinstance(max_vertices, bool) or not isinstance(max_vertices, int) or not 2 <= max_vertices <= MAX_VERTICES:
-        raise _fail(f"max_vertices must be an int in 2..{MAX_VERTICES}, got {max_vertices!r}")
+        raise _fail(f"max_vertices must be an int in 2..{MAX_VERTICES}, got {_short(max_vertices)}")
 
 
 def enumerate(max_vertices: int = MAX_VERTICES) -> Iterator[NB101Arch]:  # noqa: A001 - the interface's name
@@ -512,18 +515,50 @@ def hash_table(max_vertices: int = MAX_VERTICES) -> dict[str, NB101Arch]:
     return table
 
 
-def from_hash(module_hash: str, max_vertices: int = MAX_VERTICES) -> NB101Arch:
-    """The architecture whose NAS-Bench-101 module hash is ``module_hash``.
+def pack_key(n: int, bits: int, code: int) -> int:
+    """A graph's key (vertices, edge bitmask, op code) packed in 32 bits, as the hash index stores it."""
+    return n << 29 | bits << 8 | code
 
-    Small graphs are searched first (a 5-vertex hash takes ~0.3 s); a 7-vertex hash builds the
-    full table once, which hashes all 423,624 graphs (~40 s of CPU: 49 md5 calls per graph).
+
+def _unpack_key(packed: int) -> tuple[int, int, int]:
+    return packed >> 29, packed >> 8 & 0x1FFFFF, packed & 0xFF
+
+
+@lru_cache(maxsize=1)
+def _hash_index() -> np.ndarray:
+    """The shipped (2, 423,624) index of hash prefixes and packed keys (see builder/nb101_index.py), mmapped."""
+    try:
+        index = np.load(_HASH_INDEX, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise CorruptFileError(f"nb101: cannot read the hash index {_HASH_INDEX}: {err}") from None
+    if index.dtype != np.uint32 or index.shape != (2, SIZE):
+        raise CorruptFileError(
+            f"nb101: the hash index {_HASH_INDEX} has {index.dtype} {index.shape}, not uint32 (2, {SIZE})"
+        )
+    return index
+
+
+def from_hash(module_hash: str, max_vertices: int = MAX_VERTICES) -> NB101Arch:
+    """The architecture whose NAS-Bench-101 module hash is ``module_hash`` (32 lowercase hex digits).
+
+    A binary search in the shipped hash index, then the candidate's full hash is confirmed:
+    about a millisecond, also in a new process.
+
+    Example:
+        >>> format(from_hash("6f6257bc3b12d87b8736e81cd4b7ed8b"))
+        '011,001,000|input,maxpool3x3,output'
     """
     _check_max_vertices(max_vertices)
-    for n in range(2, max_vertices + 1):
-        arch = hash_table(n).get(module_hash)
-        if arch is not None:
-            return arch
-    raise _fail(f"{module_hash!r} is not the module hash of any NB101 graph with at most {max_vertices} vertices")
+    if not isinstance(module_hash, str) or not _HASH_RE.match(module_hash):
+        raise _fail(f"a module hash is 32 lowercase hex digits, got {_short(module_hash)}")
+    prefixes, keys = _hash_index()
+    prefix = int(module_hash[:8], 16)
+    lo, hi = np.searchsorted(prefixes, prefix, side="left"), np.searchsorted(prefixes, prefix, side="right")
+    for packed in keys[lo:hi].tolist():
+        n, bits, code = _unpack_key(packed)
+        if n <= max_vertices and _hash_of_key(n, bits, code) == module_hash:
+            return _arch(n, bits, code)
+    raise _fail(f"{_short(module_hash)} is not the module hash of any NB101 graph with at most {max_vertices} vertices")
 
 
 # --- encoding and sampling -----------------------------------------------------------------------

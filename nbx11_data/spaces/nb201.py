@@ -30,6 +30,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from nbx11_data.errors import InvalidArchitectureError
+from nbx11_data.spaces._inputs import short as _short
 
 NAME = "nb201"
 FINITE = True
@@ -88,11 +89,11 @@ def validate(arch: NB201Arch) -> None:
     if not isinstance(arch, NB201Arch):
         raise InvalidArchitectureError(f"nb201: expected an NB201Arch, got {type(arch).__name__}")
     if not isinstance(arch.ops, tuple) or len(arch.ops) != N_EDGES:
-        raise InvalidArchitectureError(f"nb201: a cell has exactly {N_EDGES} edges, got {arch.ops!r}")
+        raise InvalidArchitectureError(f"nb201: a cell has exactly {N_EDGES} edges, got {_short(arch.ops)}")
     for edge, op in builtins.enumerate(arch.ops):
         if op not in _OP_INDEX:
             raise InvalidArchitectureError(
-                f"nb201: edge {edge} (node {EDGES[edge][0]} <- {EDGES[edge][1]}) has unknown op {op!r};"
+                f"nb201: edge {edge} (node {EDGES[edge][0]} <- {EDGES[edge][1]}) has unknown op {_short(op)};"
                 f" allowed: {', '.join(OPS)}"
             )
 
@@ -102,21 +103,21 @@ def parse_arch_string(text: str) -> NB201Arch:
     nodes = text.strip().split("+")
     if len(nodes) != 3:
         raise InvalidArchitectureError(
-            f"nb201: arch string {text!r} must have 3 nodes separated by '+'"
+            f"nb201: arch string {_short(text)} must have 3 nodes separated by '+'"
             " like |op~0|+|op~0|op~1|+|op~0|op~1|op~2|"
         )
     ops = []
     for node, part in builtins.enumerate(nodes, start=1):
         if not (part.startswith("|") and part.endswith("|")):
-            raise InvalidArchitectureError(f"nb201: node {node} {part!r} must be enclosed in '|'")
+            raise InvalidArchitectureError(f"nb201: node {node} {_short(part)} must be enclosed in '|'")
         edges = part[1:-1].split("|")
         if len(edges) != node:
-            raise InvalidArchitectureError(f"nb201: node {node} must have {node} input edges, got {part!r}")
+            raise InvalidArchitectureError(f"nb201: node {node} must have {node} input edges, got {_short(part)}")
         for source, edge in builtins.enumerate(edges):
             op, sep, src = edge.partition("~")
             if sep != "~" or src != str(source):
                 raise InvalidArchitectureError(
-                    f"nb201: edge {edge!r} of node {node} must be written op~{source}"
+                    f"nb201: edge {_short(edge)} of node {node} must be written op~{source}"
                 )
             ops.append(op)
     arch = NB201Arch(tuple(ops))
@@ -130,7 +131,9 @@ def parse(representation) -> NB201Arch:
         validate(representation)
         return representation
     if isinstance(representation, (bool, np.bool_)):
-        raise InvalidArchitectureError("nb201: a bool is not an architecture")
+        raise InvalidArchitectureError(
+            "nb201: a bool is not an architecture; expected an arch string, 6 ops or an arch_index int"
+        )
     if isinstance(representation, (int, np.integer)):
         if not 0 <= representation < SIZE:
             raise InvalidArchitectureError(f"nb201: arch_index {representation} is outside 0..{SIZE - 1}")
@@ -145,13 +148,21 @@ def parse(representation) -> NB201Arch:
         if text.startswith("|"):
             return parse_arch_string(text)
         raise InvalidArchitectureError(
-            f"nb201: cannot parse {representation!r}; expected an arch string"
+            f"nb201: cannot parse {_short(representation)}; expected an arch string"
             " |op~0|+|op~0|op~1|+|op~0|op~1|op~2| or 6 op digits like '421211'"
         )
+    if isinstance(representation, (bytes, bytearray, memoryview)):
+        raise InvalidArchitectureError(
+            f"nb201: cannot parse {type(representation).__name__} as an architecture; decode it to a str first"
+        )
+    if isinstance(representation, np.ndarray) and representation.ndim != 1:
+        raise InvalidArchitectureError(
+            f"nb201: an array of ops must be 1-dimensional with {N_EDGES} entries, got shape {representation.shape}"
+        )
     if isinstance(representation, Sequence) or isinstance(representation, np.ndarray):
+        if len(representation) != N_EDGES:
+            raise InvalidArchitectureError(f"nb201: expected {N_EDGES} ops, got {len(representation)}")
         items = list(representation)
-        if len(items) != N_EDGES:
-            raise InvalidArchitectureError(f"nb201: expected {N_EDGES} ops, got {len(items)}")
         ops = []
         for edge, item in builtins.enumerate(items):
             if isinstance(item, (int, np.integer)) and not isinstance(item, bool):

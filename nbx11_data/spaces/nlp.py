@@ -90,6 +90,7 @@ from functools import cached_property
 import numpy as np
 
 from nbx11_data.errors import InvalidArchitectureError, UnknownNameError
+from nbx11_data.spaces._inputs import short as _short
 
 NAME = "nlp"
 FINITE = False
@@ -190,9 +191,9 @@ def _recipe_nodes(recipe: Mapping) -> Iterator[tuple[object, object, object]]:
     """``(name, op, inputs)`` of each node of a recipe dict, checking the node's own layout."""
     for name, node in recipe.items():
         if type(node) is not dict and not isinstance(node, Mapping):
-            raise _error(f"node {name!r} must be a dict with 'op' and 'input', got {type(node).__name__}")
+            raise _error(f"node {_short(name)} must be a dict with 'op' and 'input', got {type(node).__name__}")
         if len(node) != 2 or "op" not in node or "input" not in node:
-            raise _error(f"node {name!r} must have exactly the keys 'op' and 'input', got {sorted(map(str, node))}")
+            raise _error(f"node {_short(name)} must have exactly the keys 'op' and 'input', got {sorted(map(str, node))}")
         yield name, node["op"], node["input"]
 
 
@@ -206,29 +207,29 @@ def _check(nodes: Iterable[tuple[object, object, object]], size: int) -> tuple[S
     outputs = []
     for name, op, inputs in nodes:
         if type(name) is not str and not isinstance(name, str) or not name:
-            raise _error(f"node names must be non-empty strings, got {name!r}")
+            raise _error(f"node names must be non-empty strings, got {_short(name)}")
         if name in _OUTPUT_SET:
             outputs.append(name)
         elif name in _INPUT_SET or name.startswith("h_prev_") and name[7:].isdigit():
-            raise _error(f"node {name!r} redefines a cell input; x and h_prev_i are inputs, not nodes")
+            raise _error(f"node {_short(name)} redefines a cell input; x and h_prev_i are inputs, not nodes")
         elif name.startswith("h_new_") and name[6:].isdigit():
-            raise _error(f"output {name!r} is not allowed; outputs are {', '.join(OUTPUTS)}")
+            raise _error(f"output {_short(name)} is not allowed; outputs are {', '.join(OUTPUTS)}")
         if name in spec:
-            raise _error(f"node {name!r} is defined twice")
+            raise _error(f"node {_short(name)} is defined twice")
         arity = ARITY.get(op) if type(op) is str or isinstance(op, str) else None
         if arity is None:
-            raise _error(f"node {name!r} has unknown op {op!r}; allowed: {', '.join(OPS)}")
+            raise _error(f"node {_short(name)} has unknown op {_short(op)}; allowed: {', '.join(OPS)}")
         if type(inputs) is not list and type(inputs) is not tuple:
             if not isinstance(inputs, (list, tuple, np.ndarray)):
-                raise _error(f"node {name!r}: 'input' must be a list of node names, got {inputs!r}")
+                raise _error(f"node {_short(name)}: 'input' must be a list of node names, got {_short(inputs)}")
             inputs = list(inputs.tolist() if isinstance(inputs, np.ndarray) else inputs)
         for source in inputs:
             if type(source) is not str and not isinstance(source, str):
-                raise _error(f"node {name!r}: 'input' must be a list of node names, got {inputs!r}")
+                raise _error(f"node {_short(name)}: 'input' must be a list of node names, got {_short(inputs)}")
         if len(inputs) not in arity:
-            raise _error(f"node {name!r} ({op}) has {len(inputs)} inputs; {op} takes {' or '.join(map(str, arity))}")
+            raise _error(f"node {_short(name)} ({op}) has {len(inputs)} inputs; {op} takes {' or '.join(map(str, arity))}")
         if len(set(inputs)) != len(inputs):
-            raise _error(f"node {name!r} ({op}) repeats an input in {list(inputs)}")
+            raise _error(f"node {_short(name)} ({op}) repeats an input in {_short(list(inputs))}")
         spec[name] = (op, tuple(inputs))
     k = len(outputs)
     if k == 0 or max(outputs) != OUTPUTS[k - 1]:
@@ -242,11 +243,11 @@ def _check(nodes: Iterable[tuple[object, object, object]], size: int) -> tuple[S
             if source not in spec and source not in allowed:
                 if source in _INPUT_SET:
                     raise _error(
-                        f"node {name!r} reads {source!r} but the cell has {k} hidden state(s)"
+                        f"node {_short(name)} reads {_short(source)} but the cell has {k} hidden state(s)"
                         f" (outputs h_new_0..h_new_{k - 1}); it may read {', '.join(allowed)}"
                     )
                 raise _error(
-                    f"node {name!r} reads {source!r}, which is neither a node nor an input ({', '.join(allowed)})"
+                    f"node {_short(name)} reads {_short(source)}, which is neither a node nor an input ({', '.join(allowed)})"
                 )
     return spec, k
 
@@ -256,8 +257,8 @@ def _canonicalize(spec: Spec, k: int) -> NLPArch:
 
     One DFS from the outputs finds cycles and dead nodes and gives every node a
     structural (Merkle) key, invariant to intermediate names and commutative input
-    order; commutative inputs are sorted by key. Inputs with equal keys are tried in
-    every order and the smallest resulting string is kept.
+    order; commutative inputs are sorted by key. Where inputs have equal keys the
+    smallest string over their orders is kept (:func:`_smallest_serialization`).
     """
     key = dict(_NAMED_KEY)
     chosen: dict[str, tuple[str, ...]] = {}
@@ -286,12 +287,12 @@ def _canonicalize(spec: Spec, k: int) -> NLPArch:
             visit(root)
     if len(chosen) < len(spec):
         dead = next(name for name in spec if name not in chosen)
-        raise _error(f"node {dead!r} does not lead to any output h_new_*; remove it")
-    canonical = _serialize(spec, chosen, k)
+        raise _error(f"node {_short(dead)} does not lead to any output h_new_*; remove it")
     if ties:
-        for pick in itertools.product(*[_tie_orders(chosen[name], key) for name in ties]):
-            chosen.update(zip(ties, pick))
-            canonical = min(canonical, _serialize(spec, chosen, k))
+        options = {name: _tie_orders(chosen[name], key) for name in ties}
+        canonical = _smallest_serialization(spec, chosen, options, k)
+    else:
+        canonical = _serialize(spec, chosen, k)
     arch = NLPArch(canonical)
     _CANONICAL.add(arch)
     return arch
@@ -301,6 +302,74 @@ def _tie_orders(inputs: tuple[str, ...], key: dict[str, str]) -> list[tuple[str,
     """Every order of ``inputs`` (sorted by key) that permutes only inputs with equal keys."""
     groups = [list(g) for _, g in itertools.groupby(inputs, key=key.__getitem__)]
     return [tuple(itertools.chain.from_iterable(p)) for p in itertools.product(*map(itertools.permutations, groups))]
+
+
+#: statements the tie search may write before it gives up (a cell of 25 nodes needs a few thousand at most)
+MAX_TIE_WORK = 200_000
+_COUNT = ""  # key of the naming state that holds the next node_i number (node names are non-empty)
+
+
+def _smallest_serialization(spec: Spec, chosen: dict[str, tuple[str, ...]], options: dict, k: int) -> str:
+    """The smallest :func:`_serialize` string over every input order in ``options`` (tied nodes), found
+    without trying every combination.
+
+    The DFS runs once; at a tied node each order is followed and only the orders whose text so far is
+    smallest survive, each with its naming state. No statement is a prefix of another and every
+    alternative at a point writes the same number of them, so the smallest string is the smallest
+    statement sequence, decided block by block. Two states that give the same names to the nodes still
+    to be read (by a statement not yet written) write the same rest, so only one of them is kept.
+    """
+    work = [0]
+    readers: dict[str, list[str]] = {}
+    for name, inputs in chosen.items():
+        for source in inputs:
+            readers.setdefault(source, []).append(name)
+
+    def merge_key(state: dict) -> tuple:
+        live = [(n, v) for n, v in state.items() if n in spec and any(r not in state for r in readers.get(n, ()))]
+        return state[_COUNT], tuple(sorted(live))
+
+    def keep_smallest(grown: list) -> list:
+        best = min(segment for _, segment in grown)
+        kept = {}
+        for state, segment in grown:
+            if segment == best:
+                kept.setdefault(merge_key(state), (state, segment))
+        return list(kept.values())
+
+    def visit(name: str, state: dict) -> tuple[tuple[str, ...], list[dict]]:
+        best, winners = None, {}
+        for order in options.get(name, (chosen[name],)):
+            partial = [(state, ())]
+            for child in order:
+                if child not in partial[0][0]:  # every alternative has named the same nodes so far
+                    partial = keep_smallest([(s, segment + sub) for s0, segment in partial
+                                             for sub, states in [visit(child, s0)] for s in states])
+            for done, segment in partial:
+                done = dict(done)
+                if name in _OUTPUT_SET:
+                    done[name] = name
+                else:
+                    done[name], done[_COUNT] = f"node_{done[_COUNT]}", done[_COUNT] + 1
+                full = segment + (f"{done[name]}={spec[name][0]}({','.join([done[i] for i in order])})",)
+                work[0] += 1
+                if work[0] > MAX_TIE_WORK:
+                    raise _error(f"the cell has too many interchangeable inputs to canonicalise (over"
+                                 f" {MAX_TIE_WORK} steps); NAS-Bench-NLP's cells need far fewer")
+                if best is None or full < best:
+                    best, winners = full, {}
+                if full == best:
+                    winners.setdefault(merge_key(done), done)
+        return best, list(winners.values())
+
+    start = {name: name for name in INPUTS}
+    start[_COUNT] = 0
+    partial = [(start, ())]
+    for root in OUTPUTS[:k]:
+        if root not in partial[0][0]:
+            partial = keep_smallest([(s, segment + sub) for s0, segment in partial
+                                     for sub, states in [visit(root, s0)] for s in states])
+    return ";".join(partial[0][1])
 
 
 def _serialize(spec: Spec, chosen: dict[str, tuple[str, ...]], k: int) -> str:
@@ -336,7 +405,7 @@ def _statement(statement: str, text: str) -> tuple[str, str, list[str]]:
     match = _STATEMENT.fullmatch(statement)
     if match is None:
         raise _error(
-            f"cannot parse {statement.strip()!r} in {text!r}; expected name=op(input,...) statements"
+            f"cannot parse {_short(statement.strip())} in {_short(text)}; expected name=op(input,...) statements"
             " joined by ';' like node_0=linear(x,h_prev_0);h_new_0=activation_tanh(node_0)"
         )
     name, op, args = match.groups()
@@ -382,7 +451,7 @@ def validate(arch: NLPArch) -> None:
     if not isinstance(arch, NLPArch):
         raise _error(f"expected an NLPArch, got {type(arch).__name__}")
     if arch not in _CANONICAL and parse(arch) != arch:
-        raise _error(f"{arch.canonical!r} is valid but not canonical; make NLPArch objects with nlp.parse(...)")
+        raise _error(f"{_short(arch.canonical)} is valid but not canonical; make NLPArch objects with nlp.parse(...)")
 
 
 def format(arch) -> str:  # noqa: A001 - the interface's name

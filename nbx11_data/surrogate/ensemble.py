@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import Sequence
 
 import numpy as np
 
 from nbx11_data import spaces
 from nbx11_data.errors import NBX11Error, UnknownNameError
+from nbx11_data.readers.arguments import arch_list, folder
+from nbx11_data.spaces._inputs import short
 from nbx11_data.surrogate import checkpoint as ck_format
 from nbx11_data.surrogate import rng
 from nbx11_data.surrogate.model import THREADS, CurveModel, threads
@@ -59,14 +62,16 @@ class Ensemble:
         ``with_noise`` and no ``seed`` draws a fresh seed from the OS (x11's behaviour); a ``seed``
         makes the noisy curve reproducible. ``metric`` defaults to the checkpoint's first metric.
         """
-        if representation not in REPRESENTATIONS:
-            raise UnknownNameError("representation", representation, REPRESENTATIONS)
+        if not isinstance(representation, str) or representation not in REPRESENTATIONS:
+            raise UnknownNameError("representation", short(representation), REPRESENTATIONS)
         if search_space is not None and search_space != self.space:
-            raise UnknownNameError("search space of this checkpoint", search_space, [self.space])
-        metric = metric or self.metrics[0]
+            raise UnknownNameError("search space of this checkpoint", short(search_space), [self.space])
+        if not isinstance(with_noise, (bool, np.bool_)):
+            raise UnknownNameError("with_noise", short(with_noise), ["True", "False"])
+        metric = self.metrics[0] if metric is None else metric
         if with_noise and seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
-        first = None if first_epochs is None else np.asarray(first_epochs, dtype=np.float64).reshape(1, -1)
+        first = None if first_epochs is None else _numbers(first_epochs).reshape(1, -1)
         out = self.predict_batch([config], seeds=[seed] if with_noise else None, metrics=[metric], first_epochs=first)
         return out[metric][0]
 
@@ -79,7 +84,7 @@ class Ensemble:
         ``noise``: one of ``gaussian``, ``kde``, ``window`` (default: the checkpoint's choice).
         An architecture given several times (e.g. once per seed) is parsed, encoded and predicted once.
         """
-        parsed, index = self._distinct(archs)
+        parsed, index = self._distinct(arch_list(archs, self._space))
         row_seeds = self._row_seeds(seeds, len(index))
         ids = None if row_seeds is None else [self._space.arch_id(a) for a in parsed]
         row_ids = None if ids is None else [ids[i] for i in index]
@@ -96,7 +101,7 @@ class Ensemble:
         bit for bit; the boosters run once for all slots (what a table builder needs).
         Example: ``m.predict_seeds(archs, [0, 1])["val_score"].shape == (len(archs), 3, E)``.
         """
-        parsed = [self._space.parse(a) for a in archs]
+        parsed = [self._space.parse(a) for a in arch_list(archs, self._space)]
         features = self.features(parsed)
         ids = [self._space.arch_id(a) for a in parsed]
         seeds = [self._row_seeds(s, 1)[0] for s in seeds]
@@ -125,12 +130,14 @@ class Ensemble:
 
     def _curves(self, features, index, arch_ids, seeds, metrics, noise):
         """Per metric: ``(metric, mean (m, E) float64, noisy (n, E) float64 or None)``; see predict_distinct."""
+        if metrics is not None and (isinstance(metrics, (str, bytes)) or not isinstance(metrics, Iterable)):
+            raise UnknownNameError("metrics (a list of names)", short(metrics), self.metrics)
         metrics = list(self.metrics if metrics is None else metrics)
         for m in metrics:
-            if m not in self._models:
-                raise UnknownNameError("metric", m, self.metrics)
+            if not isinstance(m, str) or m not in self._models:
+                raise UnknownNameError("metric", short(m), self.metrics)
         kind = noise or self.default_noise
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             raise UnknownNameError("noise model", kind, KINDS)
         features = np.ascontiguousarray(features, dtype=np.float64)
         members = sum(len(self._models[m].boosters) for m in metrics)
@@ -164,7 +171,8 @@ class Ensemble:
 
     def features(self, archs: Sequence, first_epochs=None) -> np.ndarray:
         """The model's feature matrix: the space's encoding, plus the first epochs if trained on them."""
-        encoded = np.asarray(encode(self._space, archs, self._encoding), dtype=np.float64).reshape(len(archs), -1)
+        encoded = np.asarray(encode(self._space, archs, self._encoding), dtype=np.float64)
+        encoded = encoded.reshape(len(archs), -1 if len(archs) else self._dim)  # no architectures: 0 rows
         if encoded.shape[1] != self._dim:
             raise SurrogateInputError(
                 f"{self.checkpoint_id}: the {self.space} encoding has {encoded.shape[1]} features, the checkpoint "
@@ -179,7 +187,7 @@ class Ensemble:
             raise SurrogateInputError(
                 f"{self.checkpoint_id} needs first_epochs: the first {count} values of {self._first['metric']!r}"
             )
-        first = np.asarray(first_epochs, dtype=np.float64)
+        first = _numbers(first_epochs)
         if first.shape != (len(archs), count) or not np.isfinite(first).all():
             raise SurrogateInputError(
                 f"first_epochs must be finite with shape ({len(archs)}, {count}), got shape {first.shape}"
@@ -219,15 +227,27 @@ class Ensemble:
     def _row_seeds(seeds, n: int):
         if seeds is None:
             return None
-        if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        def is_int(value) -> bool:  # a float, bool or numeric string is refused, never rounded
+            return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+        if is_int(seeds):
             return [int(seeds)] * n
-        try:
-            row_seeds = [int(s) for s in seeds]
-        except (TypeError, ValueError) as err:
-            raise SurrogateInputError(f"seeds must be None, an int, or {n} ints; got {seeds!r}") from err
-        if len(row_seeds) != n or any(isinstance(s, bool) for s in seeds):
+        if isinstance(seeds, (str, bytes, Mapping)) or not isinstance(seeds, Iterable):
+            raise SurrogateInputError(f"seeds must be None, an int, or {n} ints; got {short(seeds)}")
+        row_seeds = list(seeds)
+        if not all(is_int(s) for s in row_seeds):
+            raise SurrogateInputError(f"seeds must be ints (not floats, bools or strings); got {short(row_seeds)}")
+        if len(row_seeds) != n:
             raise SurrogateInputError(f"seeds must hold one int per architecture ({n}), got {len(row_seeds)}")
-        return row_seeds
+        return [int(s) for s in row_seeds]
+
+
+def _numbers(values) -> np.ndarray:
+    """``values`` as a float64 array, or :class:`SurrogateInputError` when they are not numbers."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise SurrogateInputError(f"first_epochs must be numbers, got {short(values)} ({err})") from None
 
 
 def encode(space, archs, kind: str | None = None):
@@ -250,4 +270,5 @@ def first_epoch_features(first: np.ndarray, spec: dict) -> np.ndarray:
 
 def load_ensemble(path) -> Ensemble:
     """Load and verify the checkpoint folder at ``path`` (as NAS-Bench-x11's ``load_ensemble``)."""
+    folder("checkpoint folder", path)
     return Ensemble(ck_format.read(Path(path)))
