@@ -31,13 +31,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbx11_data import manifest as manifest_io
+from nbx11_data import locations, manifest as manifest_io
 from nbx11_data.errors import CorruptFileError, DownloadError, MissingDependencyError, UnknownNameError
 from nbx11_data.io import atomic_write_text, sha256_file
-from nbx11_data.readers.paths import default_root
 
-CACHE_ENV = "NBX11_CACHE"
-MIRROR_ENV = "NBX11_MIRROR"
+CACHE_ENV = locations.CACHE_ENV
+MIRROR_ENV = locations.MIRROR_ENV
+cache_root = locations.cache_root
 MANIFEST = manifest_io.FILENAME
 MANIFEST_HASH = "manifest.json.sha256"
 PARTIAL_DIR = ".partial"
@@ -64,17 +64,6 @@ class Downloaded:
 
     def __fspath__(self) -> str:
         return str(self.path)
-
-
-def cache_root(cache_dir: str | Path | None = None) -> Path:
-    """The cache root: ``cache_dir``, else ``$NBX11_CACHE``, else the user cache folder."""
-    if cache_dir is not None:
-        return Path(cache_dir).expanduser()
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("nbx11-data", appauthor=False))
 
 
 def download(name: str, datasets=None, seeds=None, *, base_url: str | None = None,
@@ -270,7 +259,7 @@ def _load(path: Path, name: str) -> dict:
 def _mirror_url(name: str, base_url: str | None, bench: Path) -> str:
     """``<mirror>/<name>/`` from the flag, the environment, or a known manifest's ``base_url``."""
     candidates = [base_url, os.environ.get(MIRROR_ENV)]
-    for manifest in (bench / MANIFEST, default_root() / name / MANIFEST):
+    for manifest in (bench / MANIFEST, (locations.shipped("tables") or bench) / name / MANIFEST):
         if manifest.exists():
             try:
                 candidates.append(json.loads(manifest.read_text(encoding="utf-8")).get("base_url"))

@@ -46,5 +46,5 @@ def run(args) -> int:
         table = pa.Table.from_pylist(records)
     else:
         table = bench.query(archs, metrics=args.metric, epoch=args.epoch, arrow=True, **options)
-    write_table(table, args.format, args.output)
+    write_table(table, args.format, args.out)
     return 0

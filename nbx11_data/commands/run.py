@@ -44,7 +44,9 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import os
 
-    os.environ.setdefault("NBX11_THREADS", "1")
+    from nbx11_data import locations
+
+    os.environ.setdefault(locations.THREADS_ENV, "1")
     from nbx11_data.errors import NBX11Error
     from nbx11_data.nas.runner import iter_trials, merge_trials, resume_from, write_results
     from nbx11_data.nas.settings import settings_for

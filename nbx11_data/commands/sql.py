@@ -2,7 +2,7 @@
 
 Example:
     $ nbx11 sql nb201 "SELECT dataset, budget, max(valid_acc) FROM final GROUP BY ALL"
-    $ nbx11 sql nb201 "SELECT * FROM curves_long WHERE arch_index = 11" --format csv -o curve11.csv
+    $ nbx11 sql nb201 "SELECT * FROM curves_long WHERE arch_index = 11" --format csv --out curve11.csv
 """
 
 from __future__ import annotations
@@ -32,5 +32,5 @@ def run(args) -> int:
     if relation is None:
         return 0
     table = relation.to_arrow_table() if hasattr(relation, "to_arrow_table") else relation.arrow()
-    write_table(table, args.format, args.output)
+    write_table(table, args.format, args.out)
     return 0
