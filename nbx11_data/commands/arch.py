@@ -12,7 +12,7 @@ import json
 import sys
 
 from nbx11_data import spaces
-from nbx11_data.errors import InvalidArchitectureError
+from nbx11_data.errors import CorruptFileError, InvalidArchitectureError
 
 
 def add_arguments(parser) -> None:
@@ -53,7 +53,10 @@ def run(args) -> int:
         record = describe(space, args.repr)
         print(json.dumps(record))
         return 0 if record["valid"] else 1
-    handle = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+    try:
+        handle = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+    except OSError as err:
+        raise CorruptFileError(f"cannot read --file {args.file}: {err.strerror}") from None
     with handle:
         out = sys.stdout
         for line in handle:
