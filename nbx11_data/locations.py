@@ -116,11 +116,13 @@ def table_names(root: str | Path | None = None) -> list[str]:
 def find_checkpoint(name: str | Path, root: str | Path | None = None) -> Path:
     """The checkpoint folder for a path, a folder name, or a name without version (the newest ``<name>-v<N>``).
 
+    A path (an existing folder, or anything with a ``/``) is returned as it is, for the reader to verify.
+
     >>> find_checkpoint("nb311-yahpo").name.startswith("nb311-yahpo-v")
     True
     """
     given = Path(name).expanduser()
-    if (given / "checkpoint.json").is_file():
+    if given.is_dir() or given.is_absolute() or len(given.parts) > 1:
         return given
     versioned = re.compile(re.escape(given.name) + r"-v(\d+)")
     for folder in checkpoint_roots(root):
@@ -134,6 +136,11 @@ def find_checkpoint(name: str | Path, root: str | Path | None = None) -> Path:
                     if (p / "checkpoint.json").is_file()})
     raise UnknownNameError(f"checkpoint (a folder, or a name under {', '.join(map(str, checkpoint_roots(root)))};"
                            f" set ${CHECKPOINTS_ENV})", str(name), known)
+
+
+def mirror() -> str | None:
+    """``$NBX11_MIRROR``: the download mirror to use when none is passed (None when unset or empty)."""
+    return os.environ.get(MIRROR_ENV) or None
 
 
 def threads() -> int:

@@ -30,7 +30,6 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,9 +39,6 @@ from nbx11_data import locations, manifest as manifest_io
 from nbx11_data.errors import CorruptFileError, DownloadError, MissingDependencyError, UnknownNameError
 from nbx11_data.io import atomic_write_text, sha256_file
 
-CACHE_ENV = locations.CACHE_ENV
-MIRROR_ENV = locations.MIRROR_ENV
-cache_root = locations.cache_root
 MANIFEST = manifest_io.FILENAME
 MANIFEST_HASH = "manifest.json.sha256"
 PARTIAL_DIR = ".partial"
@@ -95,7 +91,7 @@ def download(name: str, datasets=None, seeds=None, *, base_url: str | None = Non
         raise UnknownNameError("benchmark name", name, ["lowercase letters, digits, '_', '-', '.'"])
     if manifest_sha256 is not None and not _HEX64.fullmatch(manifest_sha256.lower()):
         raise UnknownNameError("manifest sha256", manifest_sha256, ["64 hex digits"])
-    root = cache_root(cache_dir)
+    root = locations.cache_root(cache_dir)
     bench = root / name
     root.mkdir(parents=True, exist_ok=True)
     with filelock.FileLock(str(root / f".{name}.lock")):
@@ -328,7 +324,7 @@ def _load(path: Path, name: str) -> dict:
 
 def _mirror_url(name: str, base_url: str | None, bench: Path) -> str:
     """``<mirror>/<name>/`` from the flag, the environment, or a known manifest's ``base_url``."""
-    candidates = [base_url, os.environ.get(MIRROR_ENV)]
+    candidates = [base_url, locations.mirror()]
     for manifest in (bench / MANIFEST, (locations.shipped("tables") or bench) / name / MANIFEST):
         if manifest.exists():
             try:
@@ -338,7 +334,7 @@ def _mirror_url(name: str, base_url: str | None, bench: Path) -> str:
     for url in candidates:
         if url:
             return f"{mirror_root(url, name)}/{name}/"
-    raise DownloadError(f"no mirror known for {name!r}: pass --base-url URL (base_url=URL) or set ${MIRROR_ENV},"
+    raise DownloadError(f"no mirror known for {name!r}: pass --base-url URL (base_url=URL) or set ${locations.MIRROR_ENV},"
                         f" where URL is {MIRROR_FORMS}")
 
 

@@ -14,8 +14,6 @@ from pathlib import Path
 
 from nbx11_data import locations
 
-ENV = locations.TABLES_ENV
-
 
 def default_root() -> Path:
     """Where a new table is written (``$NBX11_TABLES``, the checkout's ``tables/``, or user data)."""

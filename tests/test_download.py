@@ -7,7 +7,6 @@ requests and can be told to cut a transfer midway or to serve corrupted bytes.
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import subprocess

@@ -35,7 +35,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", default="results", help="results folder")
     parser.add_argument("--dataset", help="dataset partition (default: the table's default)")
     parser.add_argument("--budget", type=float, help="override the simulated budget in seconds")
-    parser.add_argument("--root", help="tables root (default: $NBX11_TABLES or the package's tables/)")
+    parser.add_argument("--root", help="tables root (default: every root, see nbx11_data.locations)")
     parser.add_argument("--in-table", action="store_true",
                         help="keep mutations and neighbours inside the table (no fallback predictions)")
     parser.add_argument("--mean-curves", action="store_true",

@@ -14,7 +14,7 @@ from nbx11_data.commands._output import add_format_argument, write_table
 def add_arguments(parser) -> None:
     parser.add_argument("name", help="benchmark name (see `nbx11 list`)")
     parser.add_argument("query", help="a DuckDB SQL query")
-    parser.add_argument("--root", help="tables root (default: $NBX11_TABLES or the repository's tables/)")
+    parser.add_argument("--root", help="tables root (default: every root, see nbx11_data.locations)")
     add_format_argument(parser)
 
 
