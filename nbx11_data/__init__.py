@@ -15,9 +15,12 @@ _LAZY = {"load_ensemble": "nbx11_data.surrogate.ensemble", "open": "nbx11_data.r
 
 def __getattr__(name: str):
     if name == "__version__":  # one source: the version in pyproject.toml, as installed
-        from importlib.metadata import version
+        from importlib.metadata import PackageNotFoundError, version
 
-        return version("nbx11-data")
+        try:
+            return version("nbx11-data")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            return "0+unknown"
     if name in _LAZY:
         import importlib
 
