@@ -8,14 +8,19 @@ Example:
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 # Lazy top-level names: name -> module that defines it (keeps `import nbx11_data` light).
 _LAZY = {"load_ensemble": "nbx11_data.surrogate.ensemble", "open": "nbx11_data.readers.benchmark",
          "download": "nbx11_data.readers.download"}
 
 
 def __getattr__(name: str):
+    if name == "__version__":  # one source: the version in pyproject.toml, as installed
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("nbx11-data")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            return "0+unknown"
     if name in _LAZY:
         import importlib
 

@@ -39,7 +39,10 @@ COMMANDS = {
 
 def _build_parser(requested: set[str]) -> argparse.ArgumentParser:
     """All subcommands; only the ``requested`` ones import their module for full arguments."""
+    import nbx11_data
+
     parser = argparse.ArgumentParser(prog="nbx11", description="NAS-Bench-x11 learning-curve tables")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {nbx11_data.__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=help_text, description=help_text)

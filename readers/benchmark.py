@@ -32,13 +32,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from nbx11_data import manifest as manifest_io, spaces, vocabulary
+from nbx11_data import locations, manifest as manifest_io, spaces, vocabulary
 from nbx11_data.errors import ArchitectureNotFoundError, CorruptFileError, UnknownNameError
 from nbx11_data.readers import arguments
 from nbx11_data.readers.curve_store import CurveStore
 from nbx11_data.readers.download import downloaded_datasets
 from nbx11_data.readers.fallback import Fallback
-from nbx11_data.readers.paths import available, default_root
 from nbx11_data.table_format import FINAL_SUFFIX, final_values
 
 _DEFAULT = object()  # "argument not given" (seed=None means the mean-curve rows)
@@ -48,24 +47,22 @@ PARSED_STRINGS_KEPT = 1 << 16  # architecture strings whose parse a session keep
 
 
 def open(name: str, root: str | Path | None = None, fallback: bool = True) -> "Benchmark":  # noqa: A001
-    """Open benchmark ``name`` under ``root`` (default: ``$NBX11_TABLES`` or the repository's ``tables/``,
-    then the download cache of ``nbx11 download``).
+    """Open benchmark ``name`` under ``root`` (default: the table roots of :mod:`nbx11_data.locations`:
+    ``$NBX11_TABLES``, user data, the download cache of ``nbx11 download``, the shipped tables).
 
     ``fallback``: predict rows the table lacks with the checkpoint that built it (needs the ``surrogate``
     extra when a miss happens); False makes a miss raise :class:`ArchitectureNotFoundError`.
     """
-    from nbx11_data.readers.download import cache_root
-
     name, fallback = arguments.benchmark_name(name), arguments.flag("fallback", fallback)
     root = arguments.folder("tables root", root, optional=True)
-    roots = [Path(root)] if root is not None else [default_root(), cache_root()]
-    folder = next((r / name for r in roots if (r / name / manifest_io.FILENAME).is_file()), None)
+    roots = locations.table_roots(root)
+    folder = locations.find_table(name, root)
     if folder is None:
         if Path(name).is_dir() and (Path(name) / manifest_io.FILENAME).is_file():
             folder = Path(name)
         else:
             raise UnknownNameError(f"benchmark (under {' or '.join(map(str, roots))}; `nbx11 download NAME`"
-                                   " fetches one)", name, sorted({n for r in roots for n in available(r)}))
+                                   " fetches one)", name, locations.table_names(root))
     return Benchmark(folder, fallback=fallback)
 
 

@@ -11,7 +11,11 @@ cached copy is used as it is.
 Where things come from (first found wins):
 
 - the mirror: ``base_url=`` / ``--base-url``, ``$NBX11_MIRROR``, the cached or
-  in-repo manifest's ``base_url``; files live at ``<mirror>/<name>/<path>``;
+  shipped manifest's ``base_url``; files live at ``<mirror>/<name>/<path>``. A mirror
+  is a static folder written by ``nbx11 publish`` (``http://HOST:PORT``) or that folder
+  pushed as a Hugging Face dataset repository: its ``.../resolve/<revision>`` address,
+  the browser's ``.../tree/<revision>`` address, ``hf://datasets/ORG/REPO@REVISION``, or
+  the URL of a benchmark's ``manifest.json`` there (:func:`mirror_root`);
 - the cache: ``cache_dir=`` / ``--cache-dir``, ``$NBX11_CACHE``, the user cache
   folder (platformdirs); the benchmark lands in ``<cache>/<name>/`` with the
   same layout as ``tables/<name>/``, so ``nbx11_data.open(name, root=<cache>)``
@@ -26,24 +30,27 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
-from nbx11_data import manifest as manifest_io
+from nbx11_data import locations, manifest as manifest_io
 from nbx11_data.errors import CorruptFileError, DownloadError, MissingDependencyError, UnknownNameError
 from nbx11_data.io import atomic_write_text, sha256_file
-from nbx11_data.readers.paths import default_root
 
-CACHE_ENV = "NBX11_CACHE"
-MIRROR_ENV = "NBX11_MIRROR"
 MANIFEST = manifest_io.FILENAME
 MANIFEST_HASH = "manifest.json.sha256"
 PARTIAL_DIR = ".partial"
 LOCAL_STATE = "download.json"  # which datasets a (partial) download holds; read by the reader
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_HF_HOSTS = ("huggingface.co", "hf.co")
+_HF_PATH = re.compile(r"(?P<repo>.*/datasets/[^/]+/[^/]+)/(?:tree|blob|resolve)/(?P<rev>[^/]+)(?P<rest>/.*)?")
+_HF_URI = re.compile(r"datasets/(?P<repo>[^/@]+/[^/@]+)(?:@(?P<rev>[^/]+))?(?P<rest>/.*)?")
+MIRROR_FORMS = ("a static folder written by `nbx11 publish` and served over HTTP (e.g. http://127.0.0.1:8000), or"
+                " a Hugging Face dataset repository holding such a folder"
+                " (https://huggingface.co/datasets/ORG/REPO/resolve/REVISION, or hf://datasets/ORG/REPO@REVISION)")
 
 
 @dataclass
@@ -66,17 +73,6 @@ class Downloaded:
         return str(self.path)
 
 
-def cache_root(cache_dir: str | Path | None = None) -> Path:
-    """The cache root: ``cache_dir``, else ``$NBX11_CACHE``, else the user cache folder."""
-    if cache_dir is not None:
-        return Path(cache_dir).expanduser()
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("nbx11-data", appauthor=False))
-
-
 def download(name: str, datasets=None, seeds=None, *, base_url: str | None = None,
              cache_dir: str | Path | None = None, manifest_sha256: str | None = None,
              offline: bool = False, retries: int = 2, progressbar: bool = False,
@@ -95,13 +91,14 @@ def download(name: str, datasets=None, seeds=None, *, base_url: str | None = Non
         raise UnknownNameError("benchmark name", name, ["lowercase letters, digits, '_', '-', '.'"])
     if manifest_sha256 is not None and not _HEX64.fullmatch(manifest_sha256.lower()):
         raise UnknownNameError("manifest sha256", manifest_sha256, ["64 hex digits"])
-    root = cache_root(cache_dir)
+    root = locations.cache_root(cache_dir)
     bench = root / name
     root.mkdir(parents=True, exist_ok=True)
     with filelock.FileLock(str(root / f".{name}.lock")):
         mirror = None if offline else _mirror_url(name, base_url, bench)
         fetcher = _Fetcher(pooch, bench, mirror, retries, timeout, progressbar)
         manifest, digest, used_cache = _manifest(fetcher, name, bench, manifest_sha256)
+        check_entries(bench, manifest)  # every path and hash from the mirror, before any file is created
         wanted = [*manifest.get("files", []), *select_shards(manifest, datasets, seeds)]
         result = Downloaded(name, bench, digest, offline=used_cache)
         for entry in wanted:
@@ -147,6 +144,64 @@ def select_shards(manifest: dict, datasets=None, seeds=None) -> list[dict]:
             raise UnknownNameError(key, sorted(wanted - present)[0], present)
         shards = [s for s in shards if str(s["partition"].get(key)) in wanted]
     return shards
+
+
+def check_entries(bench: Path, manifest: dict) -> None:
+    """Refuse a manifest whose file paths leave ``bench`` or whose sha256 values are not 64 hex digits.
+
+    Paths and hashes come from the mirror and name files in the cache, so each is checked before anything
+    is created: no absolute path, no ``..``, nothing resolving outside ``bench``, none of the cache's own
+    bookkeeping names.
+    """
+    for entry in [*manifest.get("files", []), *manifest["shards"]]:
+        path = entry.get("path") if isinstance(entry, dict) else None
+        digest = entry.get("sha256") if isinstance(entry, dict) else None
+        if not _inside(bench, path):
+            raise CorruptFileError(f"the manifest of {manifest.get('name')!r} lists the file path {path!r}, which"
+                                   f" is not a relative path inside the benchmark folder: refused, nothing written")
+        if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
+            raise CorruptFileError(f"the manifest of {manifest.get('name')!r} gives {path!r} the sha256 {digest!r},"
+                                   " which is not 64 lowercase hex digits: refused, nothing written")
+
+
+def _inside(bench: Path, path: object) -> bool:
+    """Whether ``path`` (from a manifest) names a file strictly inside ``bench`` that is not bookkeeping."""
+    if not isinstance(path, str) or not path or "\\" in path or "\0" in path or path.startswith("/"):
+        return False
+    parts = path.split("/")
+    if ":" in parts[0] or parts[0] in (MANIFEST, MANIFEST_HASH, LOCAL_STATE, PARTIAL_DIR):
+        return False
+    if any(part in ("", ".", "..") for part in parts):
+        return False
+    root = bench.resolve()
+    target = (bench / path).resolve()
+    return target != root and target.is_relative_to(root)
+
+
+def mirror_root(url: str, name: str) -> str:
+    """The URL under which a mirror holds ``<name>/<path>``, from any of the forms the module docstring lists.
+
+    >>> mirror_root("https://huggingface.co/datasets/org/nbx11/tree/v1/nb201/manifest.json", "nb201")
+    'https://huggingface.co/datasets/org/nbx11/resolve/v1'
+    >>> mirror_root("hf://datasets/org/nbx11", "nb201"), mirror_root("http://127.0.0.1:8000/", "nb201")
+    ('https://huggingface.co/datasets/org/nbx11/resolve/main', 'http://127.0.0.1:8000')
+    """
+    text = str(url).strip()
+    if text.startswith("hf://"):
+        found = _HF_URI.fullmatch(text[len("hf://"):])
+        if not found:
+            raise DownloadError(f"{text}: a Hugging Face mirror is hf://datasets/ORG/REPO[@REVISION][/FOLDER]")
+        text = f"https://{_HF_HOSTS[0]}/datasets/{found['repo']}/resolve/{found['rev'] or 'main'}{found['rest'] or ''}"
+    parsed = urlsplit(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise DownloadError(f"mirror {text!r} is not an http(s) URL: {MIRROR_FORMS}")
+    path = parsed.path.rstrip("/")
+    path = path.removesuffix(f"/{MANIFEST}").removesuffix(f"/{name}")
+    if found := _HF_PATH.fullmatch(path):
+        path = f"{found['repo']}/resolve/{found['rev']}{found['rest'] or ''}"
+    elif parsed.hostname in _HF_HOSTS and re.fullmatch(r"/datasets/[^/]+/[^/]+", path):
+        path += "/resolve/main"
+    return urlunsplit((parsed.scheme, parsed.netloc, path, "", ""))
 
 
 class _Fetcher:
@@ -269,8 +324,8 @@ def _load(path: Path, name: str) -> dict:
 
 def _mirror_url(name: str, base_url: str | None, bench: Path) -> str:
     """``<mirror>/<name>/`` from the flag, the environment, or a known manifest's ``base_url``."""
-    candidates = [base_url, os.environ.get(MIRROR_ENV)]
-    for manifest in (bench / MANIFEST, default_root() / name / MANIFEST):
+    candidates = [base_url, locations.mirror()]
+    for manifest in (bench / MANIFEST, (locations.shipped("tables") or bench) / name / MANIFEST):
         if manifest.exists():
             try:
                 candidates.append(json.loads(manifest.read_text(encoding="utf-8")).get("base_url"))
@@ -278,8 +333,9 @@ def _mirror_url(name: str, base_url: str | None, bench: Path) -> str:
                 continue
     for url in candidates:
         if url:
-            return f"{url.rstrip('/')}/{name}/"
-    raise DownloadError(f"no mirror known for {name!r}: pass base_url= / --base-url or set ${MIRROR_ENV}")
+            return f"{mirror_root(url, name)}/{name}/"
+    raise DownloadError(f"no mirror known for {name!r}: pass --base-url URL (base_url=URL) or set ${locations.MIRROR_ENV},"
+                        f" where URL is {MIRROR_FORMS}")
 
 
 def _prune(bench: Path, manifest: dict) -> None:

@@ -14,24 +14,22 @@ Example:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
+from nbx11_data import locations
 from nbx11_data.errors import CorruptFileError, MissingDependencyError
 from nbx11_data.io import sha256_file
 
-CHECKPOINTS_ENV = "NBX11_CHECKPOINTS"
-REPO_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
+CHECKPOINTS_ENV = locations.CHECKPOINTS_ENV
 INSTALL_HINT = 'pip install "nbx11-data[surrogate]"'
 _LOADED: dict[tuple[str, str], object] = {}  # (folder, sha256 of checkpoint.json) -> Ensemble, shared by sessions
 
 
 def checkpoint_roots() -> list[Path]:
-    """Where checkpoint folders are looked for: ``$NBX11_CHECKPOINTS``, then the repository's ``checkpoints/``."""
-    env = os.environ.get(CHECKPOINTS_ENV)
-    return ([Path(env)] if env else []) + [REPO_CHECKPOINTS]
+    """Where checkpoint folders are looked for: the rule of :mod:`nbx11_data.locations`."""
+    return locations.checkpoint_roots()
 
 
 def predict_curves(ensemble, archs, arch_ids, seeds, metrics, epochs: int) -> dict[str, np.ndarray]:

@@ -1,4 +1,4 @@
-"""Where benchmark folders live: ``root`` argument, else ``$NBX11_TABLES``, else the repository's ``tables/``.
+"""Where benchmark folders are found: the rule of :mod:`nbx11_data.locations`, for tables.
 
 Example:
     >>> import os
@@ -10,22 +10,16 @@ Example:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-ENV = "NBX11_TABLES"
-REPO_TABLES = Path(__file__).resolve().parent.parent / "tables"
+from nbx11_data import locations
 
 
 def default_root() -> Path:
-    """``$NBX11_TABLES`` if set, else the ``tables/`` folder beside the package."""
-    env = os.environ.get(ENV)
-    return Path(env) if env else REPO_TABLES
+    """Where a new table is written (``$NBX11_TABLES``, the checkout's ``tables/``, or user data)."""
+    return locations.write_root("tables")
 
 
 def available(root: str | Path | None = None) -> list[str]:
-    """Names of the benchmark folders (those with a manifest.json) under ``root``."""
-    root = Path(root) if root is not None else default_root()
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if (p / "manifest.json").is_file())
+    """Names of the benchmark folders (those with a manifest.json) under ``root``, or in every table root."""
+    return locations.table_names(root)

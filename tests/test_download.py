@@ -7,7 +7,7 @@ requests and can be told to cut a transfer midway or to serve corrupted bytes.
 from __future__ import annotations
 
 import json
-import os
+import re
 import socket
 import subprocess
 import sys
@@ -27,11 +27,12 @@ from nbx11_data.builder.shards import Card, write_benchmark
 from nbx11_data.cli import main
 from nbx11_data.errors import CorruptFileError, DownloadError, UnknownNameError
 from nbx11_data.io import sha256_file
-from nbx11_data.readers.download import PARTIAL_DIR, download
+from nbx11_data.readers.download import PARTIAL_DIR, download, mirror_root
 from nbx11_data.readers.publish import publish
 from nbx11_data.table_format import Column, build_schema
 
 NAME = "tiny201"
+HUB_REPO, HUB_REVISION = "datasets/org/nbx11", "v1"
 DATASETS = ("cifar10-valid", "cifar100", "ImageNet16-120")
 
 
@@ -91,6 +92,16 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.log.append((rel, self.headers.get("Range")))
             cut = state.cut.pop(rel, None)
+        hub = re.fullmatch(rf"{HUB_REPO}/resolve/([^/]+)/(.*)", rel)  # the Hugging Face layout of the same folder
+        if hub and hub[1] != HUB_REVISION:
+            return self._reply(404, b"Revision not found")
+        if hub and hub[2].endswith(".parquet"):  # the Hub redirects LFS files to its CDN
+            self.send_response(302)
+            self.send_header("Location", f"/cdn/{hub[2]}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        rel = hub[2] if hub else rel.removeprefix("cdn/")
         file = (state.root / rel).resolve()
         if state.root.resolve() not in file.parents or not file.is_file():
             return self._reply(404, b"not found")
@@ -352,3 +363,70 @@ def test_committed_nb201_round_trip(tmp_path):
         server.server_close()
     assert sorted(part.fetched + full.fetched) == sorted(["README.md", *(s["path"] for s in source["shards"])])
     assert manifest_io.verify(full.path) == source  # every sha256, row count and schema
+
+
+def test_publish_writes_a_hugging_face_dataset_repository(tables, tmp_path):
+    site = publish(NAME, tmp_path / "site", root=tables).parent
+    card = (site / "README.md").read_text()
+    header = card.split("---")[1].splitlines()
+    assert "license: mit" in header and f"- config_name: {NAME}" in header and "  - split: train" in header
+    listed = [line.removeprefix("    - ") for line in header if line.startswith("    - ")]
+    assert sorted(listed) == sorted(f"{NAME}/{s['path']}" for s in _shards(tables))
+    assert all((site / path).is_file() for path in listed)
+    assert "*.parquet filter=lfs" in (site / ".gitattributes").read_text()
+    assert sha256_file(site / NAME / "manifest.json") in card
+
+
+@pytest.mark.parametrize("form", ["resolve/{rev}", "resolve/{rev}/", "tree/{rev}", "resolve/{rev}/tiny201",
+                                  "resolve/{rev}/tiny201/manifest.json"])
+def test_download_takes_a_hugging_face_repository_url(tables, mirror, tmp_path, form):
+    url, state = mirror
+    got = download(NAME, ["cifar100"], base_url=f"{url}/{HUB_REPO}/{form.format(rev=HUB_REVISION)}",
+                   cache_dir=tmp_path / "cache")
+    import nbx11_data
+
+    assert nbx11_data.open(NAME, root=got.root).datasets == ["cifar100"]
+    shard = next(s["path"] for s in _shards(tables) if s["partition"]["dataset"] == "cifar100")
+    assert state.gets(f"{HUB_REPO}/resolve/{HUB_REVISION}/{NAME}/{shard}") == 1  # asked the Hub path,
+    assert state.gets(f"cdn/{NAME}/{shard}") == 1  # followed its redirect
+
+
+def test_a_wrong_revision_or_no_mirror_says_what_to_pass(mirror, tmp_path, monkeypatch):
+    url, _ = mirror
+    with pytest.raises(DownloadError, match="manifest.json.sha256"):
+        download(NAME, base_url=f"{url}/{HUB_REPO}/resolve/nope", cache_dir=tmp_path / "cache")
+    monkeypatch.delenv("NBX11_MIRROR", raising=False)
+    with pytest.raises(DownloadError, match=r"--base-url URL.*NBX11_MIRROR.*http://127.0.0.1:8000.*huggingface.co"):
+        download(NAME, cache_dir=tmp_path / "cache2")
+    with pytest.raises(DownloadError, match="not an http"):
+        download(NAME, base_url="ftp://example.org/x", cache_dir=tmp_path / "cache3")
+
+
+def test_mirror_root_reads_each_address_form():
+    hub = "https://huggingface.co/datasets/org/nbx11"
+    assert mirror_root(f"{hub}", "nb201") == f"{hub}/resolve/main"
+    assert mirror_root(f"{hub}/blob/v2/mirrors/nb201/manifest.json?download=true", "nb201") == f"{hub}/resolve/v2/mirrors"
+    assert mirror_root("hf://datasets/org/nbx11@v2/mirrors", "nb201") == f"{hub}/resolve/v2/mirrors"
+    assert mirror_root("http://127.0.0.1:8000/site/", "nb201") == "http://127.0.0.1:8000/site"
+
+
+@pytest.mark.parametrize("where, key, value", [
+    ("files", "path", "../../escape_file.txt"),
+    ("files", "path", "{tmp}/escape_file.txt"),
+    ("files", "path", "README.md/../../../escape_file.txt"),
+    ("shards", "sha256", "../../../escape_file.txt"),
+    ("shards", "path", "manifest.json"),
+])
+def test_a_mirror_path_or_hash_that_leaves_the_cache_is_refused_before_anything_is_written(
+        tables, mirror, tmp_path, where, key, value):
+    url, state = mirror
+    published = state.root / NAME / "manifest.json"
+    manifest = json.loads(published.read_text())
+    manifest[where][0][key] = value.format(tmp=tmp_path)
+    published.write_text(json.dumps(manifest))
+    (state.root / NAME / "manifest.json.sha256").write_text(f"{sha256_file(published)}  manifest.json\n")
+    with pytest.raises(CorruptFileError, match="refused"):
+        download(NAME, base_url=url, cache_dir=tmp_path / "cache")
+    assert not list(tmp_path.rglob("escape_file.txt"))
+    assert sorted(p.name for p in (tmp_path / "cache" / NAME).iterdir()) == ["manifest.json", "manifest.json.sha256"]
+    assert not any(p.endswith(".parquet") for p, _ in state.log)

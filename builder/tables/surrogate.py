@@ -36,18 +36,16 @@ from pathlib import Path
 
 import numpy as np
 
-from nbx11_data import manifest as manifest_io, spaces
+from nbx11_data import locations, manifest as manifest_io, spaces
 from nbx11_data.builder.shards import PARTITION_KEY, parquet_bytes, write_card_and_manifest
 from nbx11_data.builder.tables.plan import Entry, Plan
 from nbx11_data.builder.tables.surrogate_card import render_card
 from nbx11_data.builder.tables.units import Layout, read_unit, unit_path, unit_table, write_unit
 from nbx11_data.errors import CorruptFileError, UnknownNameError
 from nbx11_data.io import atomic_write_bytes, sha256_file
-from nbx11_data.readers.paths import REPO_TABLES
 from nbx11_data.surrogate import checkpoint as ck_format
 from nbx11_data.table_format import Column
 
-CHECKPOINTS = REPO_TABLES.parent / "checkpoints"
 SHARD_TARGET_BYTES = 48 * 1024 * 1024  # decoded bytes per shard; Parquet files stay well under 64 MB
 UNIT_ARCHS = 1024
 SEEDS = 5
@@ -99,7 +97,7 @@ def add_arguments(parser, spec: SurrogateBenchmark) -> None:
 
 def build(spec: SurrogateBenchmark, args, out: Path) -> dict | None:
     """Run ``nbx11 build`` for ``spec``: returns the manifest, or None after a ``--shard`` part."""
-    folder = Path(args.checkpoint) if getattr(args, "checkpoint", None) else CHECKPOINTS / spec.checkpoint
+    folder = Path(args.checkpoint) if getattr(args, "checkpoint", None) else locations.find_checkpoint(spec.checkpoint)
     checkpoint = ck_format.read(folder)
     layout = Layout.from_checkpoint(checkpoint.meta, spec.name, list(spec.costs))
     seeds = _seeds(args.seeds)

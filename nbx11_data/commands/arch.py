@@ -13,7 +13,7 @@ import sys
 
 from nbx11_data import spaces
 from nbx11_data.commands._checks import existing_file
-from nbx11_data.errors import InvalidArchitectureError
+from nbx11_data.errors import CorruptFileError, InvalidArchitectureError
 
 
 def add_arguments(parser) -> None:
@@ -54,7 +54,10 @@ def run(args) -> int:
         record = describe(space, args.repr)
         print(json.dumps(record))
         return 0 if record["valid"] else 1
-    handle = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+    try:
+        handle = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+    except OSError as err:
+        raise CorruptFileError(f"cannot read --file {args.file}: {err.strerror}") from None
     with handle:
         out = sys.stdout
         try:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import sys
 
 import nbx11_data
-from nbx11_data import spaces
-from nbx11_data.readers.paths import default_root
+from nbx11_data import locations, spaces
+from nbx11_data.errors import UnknownNameError
 
 DEFAULT_TABLES = ("nb201", "nbnlp11-wt2", "nb311-yahpo", "nb111-ec4")
 SURROGATE_DEMO = "nbnlp11-wt2"
@@ -50,14 +50,14 @@ def run(args) -> int:
 
 def _verify_or_build(name: str, source: str | None) -> None:
     """Verify table ``name`` (sha256, rows, schema of every file); build it first if it is missing."""
-    folder = default_root() / name
-    if not (folder / "manifest.json").is_file():
-        from nbx11_data.builder.tables import surrogate
-
+    if locations.find_table(name) is None:
         module = _builder(name)
-        checkpoint = surrogate.CHECKPOINTS / module.SPEC.checkpoint if module else None
-        if checkpoint is None or not checkpoint.is_dir():
-            print(f"{name}: not in this checkout and no checkpoint to build it from; skipped")
+        try:
+            checkpoint = locations.find_checkpoint(module.SPEC.checkpoint) if module else None
+        except UnknownNameError:
+            checkpoint = None
+        if checkpoint is None:
+            print(f"{name}: not in any tables root and no checkpoint to build it from; skipped")
             return
         print(f"{name}: missing; building it from {checkpoint.name} ...", file=sys.stderr)
         argv = ["build", name, "--no-progress"] + (["--source", source] if source and module.SPEC.measured else [])
@@ -78,7 +78,7 @@ def _builder(name: str):
 
 def _surrogate_demo(seed: int) -> None:
     """A lookup and SQL over the curves of the surrogate table (predicted and measured rows)."""
-    if not (default_root() / SURROGATE_DEMO / "manifest.json").is_file():
+    if locations.find_table(SURROGATE_DEMO) is None:
         return
     bench = nbx11_data.open(SURROGATE_DEMO)
     ((arch,),) = bench.sql("SELECT arch FROM curves WHERE source <> 'measured'"
@@ -93,7 +93,7 @@ def _surrogate_demo(seed: int) -> None:
 
 def _fallback_demo(seed: int) -> None:
     """Cells the surrogate table lacks, predicted live by its checkpoint and ranked in SQL beside table rows."""
-    if not (default_root() / SURROGATE_DEMO / "manifest.json").is_file():
+    if locations.find_table(SURROGATE_DEMO) is None:
         return
     bench = nbx11_data.open(SURROGATE_DEMO)
     space, held = bench.space, set(bench.archs())

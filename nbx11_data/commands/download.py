@@ -2,6 +2,7 @@
 
 Example:
     $ nbx11 download nb201 --dataset cifar10-valid --base-url http://127.0.0.1:8000
+    $ nbx11 download nb201 --base-url https://huggingface.co/datasets/ORG/REPO/resolve/main
     nb201: fetched 2 files (5.1 MB), 0 already cached, all verified -> /home/me/.cache/nbx11-data/nb201
 """
 
@@ -19,7 +20,11 @@ def add_arguments(parser) -> None:
                         help="only this dataset partition (repeatable; default: all)")
     parser.add_argument("--seeds", nargs="+", type=int, metavar="S",
                         help="only these seeds, where seeds are a partition key (else all shards are needed)")
-    parser.add_argument("--base-url", type=mirror_url, help="mirror root (default: $NBX11_MIRROR, then the manifest's base_url)")
+    parser.add_argument("--base-url", type=mirror_url, metavar="URL",
+                        help="the mirror: a folder written by `nbx11 publish` served over HTTP (http://HOST:PORT), or"
+                             " that folder as a Hugging Face dataset repository (https://huggingface.co/datasets/"
+                             "ORG/REPO/resolve/REVISION, hf://datasets/ORG/REPO@REVISION, or a manifest.json URL"
+                             " there); default: $NBX11_MIRROR, then the manifest's base_url")
     parser.add_argument("--cache-dir", help="cache root (default: $NBX11_CACHE, then the user cache folder)")
     parser.add_argument("--manifest-sha256", help="pin the manifest: refuse any other release")
     parser.add_argument("--offline", action="store_true", help="use the cache only, never the network")

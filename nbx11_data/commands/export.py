@@ -23,8 +23,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--metrics", nargs="+", help="metrics (default: accuracies for finals, all for curves)")
     parser.add_argument("--dataset", action="append", dest="datasets", metavar="D", help="repeatable; default all")
     parser.add_argument("--budget", type=int, help="training budget in epochs (default: the benchmark's default)")
-    parser.add_argument("--root", help="folder holding the benchmark (default $NBX11_TABLES or tables/; "
-                                       "use the cache root after `nbx11 download`)")
+    parser.add_argument("--root", help="tables root (default: every root, see nbx11_data.locations)")
 
 
 def run(args) -> int:

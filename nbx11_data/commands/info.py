@@ -13,7 +13,7 @@ import nbx11_data
 
 def add_arguments(parser) -> None:
     parser.add_argument("name", help="benchmark name (see `nbx11 list`)")
-    parser.add_argument("--root", help="tables root (default: $NBX11_TABLES or the repository's tables/)")
+    parser.add_argument("--root", help="tables root (default: every root, see nbx11_data.locations)")
 
 
 def run(args) -> int:

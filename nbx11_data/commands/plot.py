@@ -17,7 +17,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--dataset", help="dataset (default: the benchmark's default dataset)")
     parser.add_argument("--budget", type=int, help="training budget in epochs (default: the benchmark's default)")
     parser.add_argument("--out", help="PNG file (default <name>_curves.png)")
-    parser.add_argument("--root", help="folder holding the benchmark (default $NBX11_TABLES or tables/)")
+    parser.add_argument("--root", help="tables root (default: every root, see nbx11_data.locations)")
 
 
 def run(args) -> int:

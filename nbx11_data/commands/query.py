@@ -27,7 +27,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--budget", type=int, help="training budget (default: the benchmark's)")
     parser.add_argument("--epoch", type=int, help="value at this epoch (1-based) instead of the final value")
     parser.add_argument("--curve", action="store_true", help="print whole curves (one row per arch and metric)")
-    parser.add_argument("--root", help="tables root (default: $NBX11_TABLES or the repository's tables/)")
+    parser.add_argument("--root", help="tables root (default: every root, see nbx11_data.locations)")
     parser.add_argument("--no-fallback", action="store_true",
                         help="answer from the table only: an architecture it lacks is an error")
     add_format_argument(parser)
@@ -52,5 +52,5 @@ def run(args) -> int:
         table = pa.Table.from_pylist(records)
     else:
         table = bench.query(archs, metrics=args.metric, epoch=args.epoch, arrow=True, **options)
-    write_table(table, args.format, args.output)
+    write_table(table, args.format, args.out)
     return 0

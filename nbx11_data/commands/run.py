@@ -1,7 +1,8 @@
 """``nbx11 run OPTIMIZER --benchmark NAME --trials N --seed S``: simulated NAS runs, results as Parquet.
 
 Writes ``OUT/<benchmark>/<optimizer>.parquet`` (incumbent val/test accuracy and regret over simulated
-time, one row per incumbent change per trial) and prints seconds of wall time per trial. Benchmarks are
+time, one row per incumbent change per trial) and prints seconds of wall time per trial; progress (trials
+done, elapsed, an estimate of the time left) goes to stderr. Benchmarks are
 read through the reader: table hits, live fallback predictions for architectures a mutation leads out of
 the table (``--in-table`` keeps every move inside it); see :mod:`nbx11_data.nas.adapter` for the curve
 seed each trial reads. ``--benchmark synthetic`` runs on the synthetic NB201-subspace pool (invented
@@ -34,7 +35,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", default="results", help="results folder")
     parser.add_argument("--dataset", help="dataset partition (default: the table's default)")
     parser.add_argument("--budget", type=float, help="override the simulated budget in seconds")
-    parser.add_argument("--root", help="tables root (default: $NBX11_TABLES or the package's tables/)")
+    parser.add_argument("--root", help="tables root (default: every root, see nbx11_data.locations)")
     parser.add_argument("--in-table", action="store_true",
                         help="keep mutations and neighbours inside the table (no fallback predictions)")
     parser.add_argument("--mean-curves", action="store_true",
@@ -44,7 +45,9 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import os
 
-    os.environ.setdefault("NBX11_THREADS", "1")
+    from nbx11_data import locations
+
+    os.environ.setdefault(locations.THREADS_ENV, "1")
     from nbx11_data.errors import NBX11Error
     from nbx11_data.nas.runner import iter_trials, merge_trials, resume_from, write_results
     from nbx11_data.nas.settings import settings_for
@@ -64,7 +67,13 @@ def run(args) -> int:
                              seeds=[None] if args.mean_curves else "table")
         description, name, epochs = source.describe(), source.bench.name, source.bench.epochs
         overrides = {"budget": args.budget} if args.budget else {}
-    settings = settings_for(name, epochs, **overrides)
+    try:
+        settings = settings_for(name, epochs, **overrides)
+    except NBX11Error as err:  # the library names its keyword; say the flag
+        if "budget" in overrides:
+            raise
+        raise NBX11Error(f"{name} has no paper settings (nb311*, nbnlp11*): pass --budget SECONDS, the simulated"
+                         " time each trial may spend (e.g. --budget 3e5)") from err
     print(f"{name}: {epochs} epochs, budget {settings.budget:.0f} s; {description}")
     for optimizer in args.optimizer:
         path = Path(args.out) / name / f"{optimizer}.parquet"
@@ -77,9 +86,20 @@ def run(args) -> int:
             finished.append(trial)
             frame = merge_trials(done, finished)
             write_results(frame, path, settings, description)
+            _progress(optimizer, len(finished), len(missing), time.perf_counter() - start)
         wall = time.perf_counter() - start
         final = frame.sort_values("time", kind="stable").groupby("trial")["val_regret"].last()
         per_trial = f"{wall * args.jobs / len(missing):.2f} s per trial per core" if missing else "nothing to run"
         print(f"{optimizer:12s} {len(missing)} trials run, {final.size} in the file, in {wall:.1f} s ({per_trial});"
               f" final val regret {final.mean():.3f} +- {final.sem():.3f}; -> {path}")
     return 0
+
+
+def _progress(optimizer: str, done: int, total: int, elapsed: float) -> None:
+    """``re: 3/30 trials, 12 s elapsed, about 108 s left`` on stderr (one line, redrawn on a terminal)."""
+    import sys
+
+    left = elapsed / done * (total - done)
+    line = f"{optimizer}: {done}/{total} trials, {elapsed:.1f} s elapsed, about {left:.1f} s left"
+    end = "\n" if done == total or not sys.stderr.isatty() else ""
+    print(("\r" if sys.stderr.isatty() else "") + line, end=end, file=sys.stderr, flush=True)

@@ -2,7 +2,7 @@
 
 Example:
     $ nbx11 sql nb201 "SELECT dataset, budget, max(valid_acc) FROM final GROUP BY ALL"
-    $ nbx11 sql nb201 "SELECT * FROM curves_long WHERE arch_index = 11" --format csv -o curve11.csv
+    $ nbx11 sql nb201 "SELECT * FROM curves_long WHERE arch_index = 11" --format csv --out curve11.csv
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from nbx11_data.commands._output import add_format_argument, write_table
 def add_arguments(parser) -> None:
     parser.add_argument("name", help="benchmark name (see `nbx11 list`)")
     parser.add_argument("query", help="a DuckDB SQL query")
-    parser.add_argument("--root", help="tables root (default: $NBX11_TABLES or the repository's tables/)")
+    parser.add_argument("--root", help="tables root (default: every root, see nbx11_data.locations)")
     add_format_argument(parser)
 
 
@@ -26,8 +26,8 @@ def run(args) -> int:
 
     import pyarrow as pa
 
-    if args.output:
-        output_file(args.output)
+    if args.out:
+        output_file(args.out)
     bench = nbx11_data.open(args.name, root=args.root)
     try:
         relation = bench.sql(args.query)
@@ -38,7 +38,7 @@ def run(args) -> int:
         print(f"nbx11 sql: error: {_one_line(err)} (views: curves, curves_long, final)", file=sys.stderr)
         return 2
     try:
-        write_table(table, args.format, args.output)
+        write_table(table, args.format, args.out)
     except (pa.ArrowException, duckdb.Error, TypeError, ValueError) as err:  # a column type the format lacks
         print(f"nbx11 sql: error: cannot write the result as {args.format}: {_one_line(err)}", file=sys.stderr)
         return 2

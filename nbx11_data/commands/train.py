@@ -1,4 +1,4 @@
-"""``nbx11 train RECIPE --source PATH [--out checkpoints/]``: train a surrogate checkpoint.
+"""``nbx11 train RECIPE --source PATH [--out DIR]``: train a surrogate checkpoint.
 
 Writes ``<out>/<name>-v<version>/`` (models, arrays, ``checkpoint.json``, ``REPORT.md``,
 ``metrics.json``) and prints a JSON summary.
@@ -17,14 +17,17 @@ def add_arguments(parser) -> None:
 
     parser.add_argument("recipe", help=f"recipe name: {', '.join(names())}")
     parser.add_argument("--source", required=True, help="the recipe's source data (file or folder)")
-    parser.add_argument("--out", default="checkpoints", help="folder for the checkpoint (default: checkpoints)")
+    parser.add_argument("--out", help="folder for the checkpoint (default: $NBX11_CHECKPOINTS, the checkout's"
+                                       " checkpoints/, or the user data folder)")
 
 
 def run(args) -> int:
     from nbx11_data.builder.recipes import get
     from nbx11_data.builder.train import train
 
-    result = train(get(args.recipe), args.source, args.out)
+    from nbx11_data import locations
+
+    result = train(get(args.recipe), args.source, args.out or locations.write_root("checkpoints"))
     summary = {"checkpoint": result["folder"], "bytes": result["bytes"], "timing": result["timing"],
                "test": {m: {k: t[k] for k in ("avg_kendall_tau", "final_kendall_tau", "final_r2")}
                         for m, t in result["test"].items()}}

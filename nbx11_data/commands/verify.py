@@ -9,23 +9,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nbx11_data import manifest
+from nbx11_data import locations, manifest
 from nbx11_data.errors import UnknownNameError
-from nbx11_data.readers.paths import available, default_root
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("name", help="benchmark name (see `nbx11 list`), or a benchmark folder")
     parser.add_argument("--content", action="store_true", help="also decode every shard and compare content_sha256")
-    parser.add_argument("--root", help="tables root (default: $NBX11_TABLES or the repository's tables/)")
+    parser.add_argument("--root", help="tables root (default: every root, see nbx11_data.locations)")
 
 
 def run(args) -> int:
-    root = Path(args.root) if args.root else default_root()
-    folder = root / args.name
-    if not folder.is_dir():
+    folder = locations.find_table(args.name, args.root)
+    if folder is None:
         if not Path(args.name).is_dir():
-            raise UnknownNameError(f"benchmark (under {root})", args.name, available(root))
+            roots = " or ".join(map(str, locations.table_roots(args.root)))
+            raise UnknownNameError(f"benchmark (under {roots})", args.name, locations.table_names(args.root))
         folder = Path(args.name)
     checked = manifest.verify(folder, content=args.content)
     rows = sum(shard["rows"] for shard in checked["shards"])

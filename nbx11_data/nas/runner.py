@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nbx11_data import locations
 from nbx11_data.errors import CorruptFileError, NBX11Error
 from nbx11_data.io import atomic_write_bytes
 from nbx11_data.nas.objective import CurvePool
@@ -63,7 +64,7 @@ def run_trial(optimizer: str, source, settings: Settings, trial: int, seed: int)
 
 def _init_worker(source) -> None:
     global _WORKER_SOURCE
-    os.environ.setdefault("NBX11_THREADS", "1")
+    os.environ.setdefault(locations.THREADS_ENV, "1")
     _WORKER_SOURCE = source
 
 

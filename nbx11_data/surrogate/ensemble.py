@@ -11,13 +11,12 @@ Example (the NAS-Bench-x11 README call, with our import):
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from collections.abc import Iterable, Mapping
 from typing import Sequence
 
 import numpy as np
 
-from nbx11_data import spaces
+from nbx11_data import locations, spaces
 from nbx11_data.errors import NBX11Error, UnknownNameError
 from nbx11_data.readers.arguments import arch_list, folder
 from nbx11_data.spaces._inputs import short
@@ -269,6 +268,7 @@ def first_epoch_features(first: np.ndarray, spec: dict) -> np.ndarray:
 
 
 def load_ensemble(path) -> Ensemble:
-    """Load and verify the checkpoint folder at ``path`` (as NAS-Bench-x11's ``load_ensemble``)."""
-    folder("checkpoint folder", path)
-    return Ensemble(ck_format.read(Path(path)))
+    """Load and verify a checkpoint (as NAS-Bench-x11's ``load_ensemble``): a folder, or a name such as
+    ``"nb311-yahpo-v2"`` or ``"nb311-yahpo"`` (the newest version), found by :mod:`nbx11_data.locations`."""
+    folder("checkpoint folder or name", path)
+    return Ensemble(ck_format.read(locations.find_checkpoint(path)))

@@ -17,6 +17,7 @@ import os
 
 import numpy as np
 
+from nbx11_data import locations
 from nbx11_data.surrogate import noise as noise_models
 from nbx11_data.surrogate._lightgbm import lightgbm
 
@@ -29,7 +30,7 @@ def _cores() -> int:
 
 
 #: LightGBM prediction threads: the cores this process may use (``NBX11_THREADS`` overrides, e.g. 1 on a busy machine)
-THREADS = int(os.environ.get("NBX11_THREADS", "0") or 0) or _cores()
+THREADS = locations.threads() or _cores()
 #: rows per LightGBM thread: smaller batches run on one thread, since waking OpenMP threads on a busy machine
 #: costs more than the prediction (a one-row call: 0.07 ms on one thread, ~13 ms on two; 1,000 rows: no faster)
 ROWS_PER_THREAD = 2048
