@@ -36,8 +36,8 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     if args.curve and args.epoch is not None:
         raise UnknownNameError("option with --curve", "--epoch", ["--curve alone (whole curves)", "--epoch alone"])
-    if args.output:
-        output_file(args.output)
+    if args.out:
+        output_file(args.out)
     bench = nbx11_data.open(args.name, root=args.root, fallback=not args.no_fallback)
     options = {"dataset": args.dataset, "budget": args.budget}
     if args.seed is not None:
