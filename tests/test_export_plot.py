@@ -25,7 +25,8 @@ def bench():
 def test_finals_wide_is_the_seed_mean_of_the_final_values(bench, tmp_path):
     wide = export.finals_wide(bench, datasets=["cifar10-valid", "cifar100"])
     assert len(wide) == 15625 and wide["arch_index"].tolist() == list(range(15625))
-    assert list(wide.columns[:4]) == ["arch_index", "arch_id", "arch", "cifar10-valid.seeds"]
+    assert list(wide.columns[:5]) == ["arch_index", "arch_id", "arch", "cifar10-valid.seeds", "cifar10-valid.source"]
+    assert set(wide["cifar100.source"]) == {"measured"}
     assert "cifar100.params" in wide.columns and "cifar10-valid.train_time" not in wide.columns
     row = wide.iloc[11]
     finals = [bench.curve(11, dataset="cifar100", metric="valid_acc", seed=s, budget=200)[-1] for s in SEEDS]
@@ -71,9 +72,11 @@ def test_export_errors_name_what_is_wrong(bench, tmp_path):
 def test_cli_export_and_plot(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["export", "nb201", "--to", "csv", "--dataset", "cifar100", "--metrics", "valid_acc"]) == 0
-    assert "nb201_finals.csv: 15625 rows x 8 columns" in capsys.readouterr().out
-    assert main(["export", "nb201", "--archs", "11", "--dataset", "cifar10-valid", "--metrics", "valid_acc"]) == 0
-    assert pd.read_csv(tmp_path / "nb201_curves.csv").shape == (600, 8)
+    assert "nb201_finals.csv: 15625 rows x 9 columns" in capsys.readouterr().out  # with cifar100.source
+    # today's name and the old one mean the same column
+    assert main(["export", "nb201", "--archs", "11", "--dataset", "cifar10-valid", "--metrics", "valid_accuracy"]) == 0
+    curves = pd.read_csv(tmp_path / "nb201_curves.csv")
+    assert curves.shape == (600, 9) and set(curves["source"]) == {"measured"}
     assert main(["plot", "nb201", "0", "11", "--dataset", "cifar100"]) == 0
     assert (tmp_path / "nb201_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["plot", "nb201", "99999"]) == 2
