@@ -94,6 +94,12 @@ def test_tables_built_today_use_only_vocabulary_names(built, name):
     assert vocabulary.is_today(bench.defaults["metric"]) and bench.defaults["metric"] in bench.metrics
 
 
+def test_nb201_card_says_which_columns_few_cells_have(built):
+    card = (built / "nb201" / "README.md").read_text()
+    assert "`test_accuracy` at budget 200: 3 of 15,625 cells;" in card  # the 3 NATS cells, every dataset
+    assert "`valid_accuracy` at budget" not in card  # every cell has both budgets' validation results
+
+
 @pytest.mark.parametrize("name", ["nb201", "nb111-ec4"])
 def test_tables_built_today_have_cumulative_time_that_never_decreases(built, name):
     decreasing, rows = _decreasing_rows(built / name)

@@ -111,7 +111,7 @@ def unit_table(ensemble, layout: Layout, entries: list, seeds: list[int]) -> pa.
         "budget": pa.array(np.full(total, layout.epochs, dtype=np.int32)),
         "source": pa.array(sources, pa.string()),
     }
-    for m, name in zip(layout.metrics, layout.columns):
+    for m, name in zip(layout.metrics, layout.columns or layout.metrics):
         columns[name] = pa.FixedSizeListArray.from_arrays(pa.array(curves[m].reshape(-1)), layout.epochs)
     for cost in layout.costs:
         columns[cost] = pa.array(repeat([(e.costs or {}).get(cost) for e in entries]), pa.float64())

@@ -4,8 +4,8 @@ Writes ``OUT/<benchmark>/<optimizer>.parquet`` (incumbent val/test values, error
 time, one row per incumbent change per trial) and prints seconds of wall time per trial and the final
 value a paper reports: regret where the table is the whole space (nb201, an NB101 table of every graph),
 else the validation error (%) or, for NLP, the validation loss (nats), since the space's optimum is
-unknown. On nb201 the fidelities are its two budgets (12 and 200 epochs; see :mod:`nbx11_data.nas.adapter`). Benchmarks are
-read through the reader: table hits, live fallback predictions for architectures a mutation leads out of
+unknown. On nb201 the fidelities are its two budgets (12 and 200 epochs; see :mod:`nbx11_data.nas.adapter`).
+Benchmarks are read through the reader: table hits, live fallback predictions for architectures a mutation leads out of
 the table (``--in-table`` keeps every move inside it); see :mod:`nbx11_data.nas.adapter` for the curve
 seed each trial reads. ``--benchmark synthetic`` runs on the synthetic NB201-subspace pool (invented
 curves, for trying things). Fallback predictions run on one thread per process (``NBX11_THREADS=1``
@@ -84,8 +84,8 @@ def run(args) -> int:
     for optimizer in args.optimizer:
         check(optimizer, source)
     print(f"{name}: {fidelity}, budget {settings.budget:.0f} s; {description}")
-    label = {"val_regret": "final val regret", "val_error": f"final validation {'loss' if report[1] == 'nats' else 'error'}"
-             f" ({report[1]})"}[report[0]]
+    error = "loss" if report[1] == "nats" else "error"
+    label = {"val_regret": "final val regret", "val_error": f"final validation {error} ({report[1]})"}[report[0]]
     for optimizer in args.optimizer:
         path = Path(args.out) / name / f"{optimizer}.parquet"
         done = resume_from(path, settings, description, args.seed) if args.resume else None

@@ -176,8 +176,9 @@ class TableSource:
                         " per-epoch curves), a run's cost = its runtime, scaled from the largest budget where missing")
         else:
             fidelity = f"fidelity: epochs 1..{bench.epochs}"
-        report = "regret (the table is the whole space)" if state["optimum_known"] else (
-            f"validation {'loss (nats)' if state['error_unit'] == 'nats' else 'error (%)'} (the space's optimum is unknown)")
+        error = "loss (nats)" if state["error_unit"] == "nats" else "error (%)"
+        report = ("regret (the table is the whole space)" if state["optimum_known"] else
+                  f"validation {error} (the space's optimum is unknown)")
         return (f"{bench.name} through the reader ({state['dataset']}; {val}/{test}/{time}; curve seed of trial t ="
                 f" {state['seeds']}[t % {len(state['seeds'])}]; search pool {pooled} of the table's {total} archs,"
                 f" left out: {dropped}; {fidelity}; reports {report};"
