@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nbx11_data import locations
+from nbx11_data import locations, vocabulary
 from nbx11_data.errors import CorruptFileError, MissingDependencyError
 from nbx11_data.io import sha256_file
 
@@ -94,7 +94,7 @@ class Fallback:
         batched call per kind of seed (None = mean, int = noisy), for the asked metrics only. Metrics the
         checkpoint lacks are NaN.
         """
-        wanted = [m for m in metrics if m in self._ensemble().metrics]
+        wanted = [m for m in metrics if vocabulary.resolve(m, self._ensemble().metrics)]  # table or checkpoint names
         rows = list(zip(arch_ids, seeds))
         cache = self._cache
         todo: dict[tuple, int] = {}  # (arch_id, seed) -> first row asking for it

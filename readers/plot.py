@@ -6,7 +6,7 @@ drawn; without a display it falls back to its Agg backend by itself.
 Example:
     >>> import nbx11_data  # doctest: +SKIP
     >>> bench = nbx11_data.open("nb201")  # doctest: +SKIP
-    >>> plot_benchmark(bench, [0, 1462], metric="valid_acc", out="curves.png")  # doctest: +SKIP
+    >>> plot_benchmark(bench, [0, 1462], metric="valid_accuracy", out="curves.png")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def plot_benchmark(bench, archs, metric=None, dataset=None, budget=None, out=Non
 
     from nbx11_data.readers.export import curves_long, identities
 
-    metric = bench.defaults.get("metric", bench.metrics[0]) if metric is None else metric
+    metric = bench.defaults.get("metric", bench.metrics[0]) if metric is None else bench._metric(metric)
     dataset = bench.defaults.get("dataset", bench.datasets[0]) if dataset is None else dataset
     budget = bench.defaults.get("budget", max(bench.budgets)) if budget is None else budget
     frame = curves_long(bench, archs, metrics=[metric], datasets=[dataset], budget=budget)

@@ -147,7 +147,7 @@ def test_query_says_where_each_row_came_from(bench, unseen):
     assert frame["source"].tolist() == ["live:" + CHECKPOINT, "table:" + CHECKPOINT]
     assert frame["arch"].tolist() == [unseen[0], hit]
     assert frame["arch_id"][0] == NLP.arch_id(unseen[0])
-    assert frame["val_score"][0] == bench.curve(unseen[0], seed=0)[-1]
+    assert frame["valid_score"][0] == bench.curve(unseen[0], seed=0)[-1]
     at = bench.query([unseen[0]], seed=0, epoch=10, metrics=["epoch_time"])
     assert at["epoch_time"][0] == bench.curve(unseen[0], metric="epoch_time", seed=0)[9]
 
@@ -176,16 +176,16 @@ def test_register_puts_predictions_beside_table_rows_in_sql(bench, unseen):
     assert bench.sql("DESCRIBE candidates").fetchall() == bench.sql("DESCRIBE curves").fetchall()
     counts = dict(bench.sql("SELECT source, count(*) FROM candidates GROUP BY source").fetchall())
     assert counts == {"table:" + CHECKPOINT: 6, "live:" + CHECKPOINT: 6}
-    stored = bench.sql("SELECT arch, seed, val_score, val_score_final FROM curves WHERE arch IN (?, ?)"
+    stored = bench.sql("SELECT arch, seed, valid_score, valid_score_final FROM curves WHERE arch IN (?, ?)"
                        " ORDER BY ALL", params=hits).fetchall()
-    again = bench.sql("SELECT arch, seed, val_score, val_score_final FROM candidates WHERE source LIKE 'table:%'"
+    again = bench.sql("SELECT arch, seed, valid_score, valid_score_final FROM candidates WHERE source LIKE 'table:%'"
                       " ORDER BY ALL").fetchall()
     assert again == stored
-    live = bench.sql("SELECT arch, seed, val_score, val_score_final FROM candidates WHERE arch = ? AND seed = 1",
+    live = bench.sql("SELECT arch, seed, valid_score, valid_score_final FROM candidates WHERE arch = ? AND seed = 1",
                      params=[unseen[1]]).fetchall()
     curve = bench.curve(unseen[1], seed=1)
     assert live[0][2] == pytest.approx(curve.tolist(), abs=0) and live[0][3] == curve[-1]
-    ranked = bench.sql("SELECT arch, source, avg(val_score_final) AS score FROM"
+    ranked = bench.sql("SELECT arch, source, avg(valid_score_final) AS score FROM"
                        " (SELECT * FROM curves UNION ALL SELECT * FROM candidates WHERE source LIKE 'live:%')"
                        " WHERE seed IS NOT NULL GROUP BY ALL ORDER BY score DESC").fetchall()
     assert len(ranked) == len(bench.archs()) + 2

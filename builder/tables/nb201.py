@@ -3,13 +3,16 @@
 Rows per dataset (``cifar10-valid``, ``cifar100``, ``ImageNet16-120``) and
 architecture (all 15,625):
 
-- budget 200, seeds 777/888 and, where run, 999: final ``valid_acc`` and total ``train_time``
+- budget 200, seeds 777/888 and, where run, 999: final ``valid_accuracy`` and total ``elapsed_time``
   (epoch 200) from nb201-finals; ``params``, ``latency`` likewise;
-- budget 12: final ``valid_acc`` (and ``test_acc`` for cifar100/ImageNet16-120)
+- budget 12: final ``valid_accuracy`` (and ``test_accuracy`` for cifar100/ImageNet16-120)
   at epoch 12 from mini-nb201; seed NULL for cifar10-valid (mean of seeds 111
   and 777), seed 111 otherwise;
 - every run in the NATS-Bench archive folder (the fixture: 3 architectures)
   with its full per-epoch curves, both budgets, all its seeds, and ``flops``.
+
+Column names and units are today's (:mod:`nbx11_data.vocabulary`); the sources' own names
+(``valid_acc``, ``train_time``...) are mapped through ``vocabulary.canonical``.
 
 Where two sources cover the same cell they must agree (checked).
 
@@ -21,10 +24,12 @@ Example:
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from nbx11_data import vocabulary
 from nbx11_data.builder.shards import Card, write_benchmark
 from nbx11_data.builder.sources import mini_nb201, nats_tss, nb201_finals
 from nbx11_data.builder.sources import trust as source_trust
@@ -38,21 +43,21 @@ EPOCHS = 200
 BUDGETS = {"12": 12, "200": 200}
 DATASETS = ("cifar10-valid", "cifar100", "ImageNet16-120")
 CURVES = [
-    Column("train_acc", "curve", "%", "max", "top-1 accuracy on the training data during the epoch"),
-    Column("train_loss", "curve", "cross-entropy", "min", "mean training loss during the epoch"),
-    Column("valid_acc", "curve", "%", "max", "top-1 accuracy on the validation split (NATS 'x-valid')"),
-    Column("valid_loss", "curve", "cross-entropy", "min", "loss on the validation split (NATS 'x-valid')"),
-    Column("test_acc", "curve", "%", "max",
+    Column("train_accuracy", "curve", "%", "max", "top-1 accuracy on the training data during the epoch"),
+    Column("train_loss", "curve", "nats", "min", "mean training cross-entropy loss during the epoch"),
+    Column("valid_accuracy", "curve", "%", "max", "top-1 accuracy on the validation split (NATS 'x-valid')"),
+    Column("valid_loss", "curve", "nats", "min", "cross-entropy loss on the validation split (NATS 'x-valid')"),
+    Column("test_accuracy", "curve", "%", "max",
            "top-1 accuracy on the test split (NATS 'x-test'; for cifar10-valid the CIFAR-10 test set 'ori-test')"),
-    Column("test_loss", "curve", "cross-entropy", "min", "loss on the test split (as test_acc)"),
-    Column("train_time", "curve", "s", "min", "cumulative training time up to the end of the epoch"),
+    Column("test_loss", "curve", "nats", "min", "cross-entropy loss on the test split (as test_accuracy)"),
+    Column("elapsed_time", "curve", "s", "min", "cumulative training time up to the end of the epoch"),
 ]
 COSTS = [
     Column("params", "cost", "M", "min", "number of parameters, millions"),
     Column("flops", "cost", "MFLOPs", "min", "forward-pass FLOPs, millions (NATS archive rows only)"),
     Column("latency", "cost", "s", "min", "inference latency measured by NAS-Bench-201"),
 ]
-DEFAULTS = {"dataset": "cifar10-valid", "metric": "valid_acc", "budget": 200, "seed": 777}
+DEFAULTS = {"dataset": "cifar10-valid", "metric": "valid_accuracy", "budget": 200, "seed": 777}
 NB201_CITATION = """@inproceedings{dong2020nasbench201,
   title = {NAS-Bench-201: Extending the Scope of Reproducible Neural Architecture Search},
   author = {Dong, Xuanyi and Yang, Yi}, booktitle = {ICLR}, year = {2020}}
@@ -90,21 +95,22 @@ def build_from(finals_dir: Path, mini_dir: Path, nats_dir: Path, out: Path, trus
         for i, seed in enumerate(nb201_finals.SEEDS):
             ran = np.flatnonzero(~np.isnan(finals["val_acc"][:, i]))  # seed 999 only for part of the space
             ids = rows.rows([archs[j] for j in ran], seed, nb201_finals.BUDGET)
-            rows.put(ids, "valid_acc", nb201_finals.BUDGET - 1, finals["val_acc"][ran, i])
-            rows.put(ids, "train_time", nb201_finals.BUDGET - 1, finals["train_time"][ran, i])
+            rows.put(ids, "valid_accuracy", nb201_finals.BUDGET - 1, finals["val_acc"][ran, i])
+            rows.put(ids, "elapsed_time", nb201_finals.BUDGET - 1, finals["train_time"][ran, i])
         rows.set_cost(archs, "params", finals["params"])
         rows.set_cost(archs, "latency", finals["latency"])
         low = mini[dataset]
         ids = rows.rows(archs, low["seed"], mini_nb201.BUDGET)
-        rows.put(ids, "valid_acc", mini_nb201.BUDGET - 1, low["valid_acc"])
-        rows.put(ids, "test_acc", mini_nb201.BUDGET - 1, low["test_acc"])
+        rows.put(ids, "valid_accuracy", mini_nb201.BUDGET - 1, low["valid_acc"])
+        rows.put(ids, "test_accuracy", mini_nb201.BUDGET - 1, low["test_acc"])
         for run in runs:
             if run.dataset == dataset:
-                rows.add_run(run)
+                rows.add_run(replace(run, curves={vocabulary.canonical(k): v for k, v in run.curves.items()}))
         partitions[dataset] = rows.to_table()
     schema = build_schema(CURVES, COSTS, EPOCHS, {"benchmark": NAME, "space": "nb201", "budgets": BUDGETS})
     return write_benchmark(out, partitions, name=NAME, space="nb201", schema=schema,
-                           provenance=_provenance(finals_dir, mini_dir, nats_dir), card=_card(nats_dir),
+                           provenance=_provenance(finals_dir, mini_dir, nats_dir),
+                           card=_card(nats_dir, coverage(partitions, [c.name for c in CURVES])),
                            extra={"budgets": BUDGETS, "defaults": DEFAULTS})
 
 
@@ -134,7 +140,37 @@ def _provenance(finals_dir: Path, mini_dir: Path, nats_dir: Path) -> list[dict]:
     return entries
 
 
-def _card(nats_dir: Path) -> Card:
+def coverage(partitions: dict, curves: list[str], below: float = 0.5) -> str:
+    """The card's line on sparse columns: every (curve, budget) that has a value for fewer than ``below`` of
+    the architectures, with its counts per dataset (e.g. ``test_accuracy`` at budget 200: 3 cells).
+
+    Example: ``coverage({"cifar100": table}, ["test_accuracy"])`` -> ``"`test_accuracy` at budget 200: ..."``.
+    """
+    sparse: dict[tuple, list[str]] = {}
+    for dataset, table in partitions.items():
+        budgets = table.column("budget").to_numpy()
+        archs = table.column("arch").to_numpy(zero_copy_only=False)
+        for name in curves:
+            column = table.column(name).combine_chunks()
+            values = column.flatten().to_numpy(zero_copy_only=False).reshape(len(table), -1)
+            filled = ~np.isnan(values).all(axis=1)
+            for budget in np.unique(budgets):
+                at = budgets == budget
+                have, total = len(np.unique(archs[at & filled])), len(np.unique(archs[at]))
+                if have < below * total:
+                    sparse.setdefault((name, int(budget)), {}).setdefault(f"{have:,} of {total:,}", []).append(dataset)
+    if not sparse:
+        return "Every curve column has a value for most cells at each budget."
+    parts = []
+    for (name, budget), counts in sorted(sparse.items()):
+        where = [f"{count} cells" + ("" if len(datasets) == len(partitions) else f" on {', '.join(datasets)}")
+                 for count, datasets in counts.items()]
+        parts.append(f"`{name}` at budget {budget}: {'; '.join(where)}")
+    return ("Sparse columns, with a value for fewer than half of the cells (NaN/NULL elsewhere; statistics over"
+            " them describe those cells only): " + "; ".join(parts) + ".")
+
+
+def _card(nats_dir: Path, sparse: str) -> Card:
     count = len(nats_tss.archive_files(nats_dir))
     return Card(
         pretty_name="NAS-Bench-201 (measured)",
@@ -144,15 +180,16 @@ def _card(nats_dir: Path) -> Card:
                  " here comes from a surrogate."),
         how_made=(f"`nbx11 build nb201 --source ../shared/data` (module `nbx11_data.builder.tables.nb201`).\n"
                   "- budget 200, seeds 777 and 888 (and 999 for the 8,169 architectures NAS-Bench-201 ran with"
-                  " it): final `valid_acc` and total `train_time` at epoch 200,"
+                  " it): final `valid_accuracy` and total `elapsed_time` at epoch 200,"
                   " `params`, `latency` from nb201-finals (each checked equal to NATS `x-valid@199`);\n"
-                  "- budget 12: `valid_acc` (and `test_acc` for cifar100/ImageNet16-120) at epoch 12 from"
+                  "- budget 12: `valid_accuracy` (and `test_accuracy` for cifar100/ImageNet16-120) at epoch 12 from"
                   " mini-nb201; seed NULL for cifar10-valid = mean over seeds 111 and 777, seed 111 otherwise;\n"
                   f"- full per-epoch curves of {count} architecture(s) from the NATS-Bench tss archive, both budgets,"
                   " every seed they have (budget 12: 111 and 777 for cifar10-valid, 111 otherwise), and `flops`.\n"
                   "Where sources overlap they agree to float64 precision (checked while building)."),
-        limits=("- Most rows hold only the final value of `valid_acc` (and `train_time` for budget 200); other"
-                " epochs are NaN. Full curves exist only for architectures in the NATS archive used.\n"
+        limits=("- Most rows hold only the final value of `valid_accuracy` (and `elapsed_time` for budget 200);"
+                " other epochs are NaN. Full curves exist only for architectures in the NATS archive used.\n"
+                f"- {sparse}\n"
                 "- In the NATS archive, 200-epoch runs on cifar100 and ImageNet16-120 record `x-valid`/`x-test`"
                 " only at the last epoch, and cifar10-valid records `ori-test` only at the last epoch.\n"
                 "- The 12-epoch runs use their own 12-epoch learning-rate schedule: compare them with each other,"

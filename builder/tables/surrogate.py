@@ -264,7 +264,7 @@ def assemble(spec: SurrogateBenchmark, plan: Plan, layout: Layout, seeds: list[i
         out, shards, [layout.dataset], name=spec.name, space=layout.space, schema=layout.schema,
         provenance=_provenance(checkpoint, measured_from), card=card,
         extra={"budgets": {str(layout.epochs): layout.epochs},
-               "defaults": {"dataset": layout.dataset, "metric": layout.metrics[0], "budget": layout.epochs,
+               "defaults": {"dataset": layout.dataset, "metric": layout.columns[0], "budget": layout.epochs,
                             "seed": None},
                "build": {**plan.params, "command": command, "plan_sha256": plan.key,
                          "unit_archs": plan.unit_archs, "seeds": seeds, **counts},

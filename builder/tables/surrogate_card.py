@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+from nbx11_data import vocabulary
 from nbx11_data.builder.shards import Card
 
 CITATION = """@inproceedings{yan2021bench,
@@ -58,7 +59,7 @@ def render_card(spec, checkpoint, layout, seeds: list[int], plan, counts: dict, 
     ]
     for m, t in meta.get("test_metrics", {}).items():
         noise = t.get("noise", {}).get(meta["noise_default"], {})
-        how.append(f"| `{m}` | {t.get('n', '?')} | {_f(t.get('avg_r2'))} | {_f(t.get('final_r2'))} |"
+        how.append(f"| `{vocabulary.canonical(m)}` | {t.get('n', '?')} | {_f(t.get('avg_r2'))} | {_f(t.get('final_r2'))} |"
                    f" {_f(t.get('avg_kendall_tau'))} | {_f(t.get('final_kendall_tau'))} | {_f(t.get('rmse'))} |"
                    f" {_f(noise.get('kl_divergence'))} | {_f(noise.get('spike_anomaly', {}).get('rate'))} |")
     limits = [spec.limits.strip(),

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from nbx11_data import spaces
+from nbx11_data import spaces, vocabulary
 from nbx11_data.errors import CorruptFileError
 from nbx11_data.io import atomic_write_bytes
 from nbx11_data.table_format import Column, build_schema, with_finals
@@ -36,11 +36,12 @@ class Layout:
     space: str
     dataset: str
     checkpoint_id: str
-    metrics: tuple[str, ...]
+    metrics: tuple[str, ...]  # the checkpoint's metric names (its own, e.g. x11's)
     positions: tuple[int, ...]  # table-axis position of each checkpoint epoch
     epochs: int  # the table's axis length E = the largest checkpoint epoch (also the one budget)
     costs: tuple[str, ...]
     schema: pa.Schema
+    columns: tuple[str, ...] = ()  # the table's name of each metric (today's vocabulary)
 
     @property
     def source(self) -> str:
@@ -48,18 +49,22 @@ class Layout:
 
     @classmethod
     def from_checkpoint(cls, meta: dict, name: str, costs: list[Column]) -> "Layout":
-        """The layout of benchmark ``name`` built from a checkpoint's ``checkpoint.json`` ``meta``."""
+        """The layout of benchmark ``name`` built from a checkpoint's ``checkpoint.json`` ``meta``; its curve
+        columns take today's names and units of the checkpoint's metrics (:func:`vocabulary.column_meta`)."""
         epochs = [int(e) for e in meta["epochs"]]
         if not epochs or epochs[0] < 1 or any(b <= a for a, b in zip(epochs, epochs[1:])):
             raise CorruptFileError(f"checkpoint {meta['checkpoint_id']}: epochs must rise from 1 or more, got {epochs}")
         metrics = tuple(meta["metric_order"])
-        curves = [Column(m, "curve", meta["metrics"][m].get("unit"), meta["metrics"][m].get("direction"),
-                         meta["metrics"][m].get("description", m)) for m in metrics]
+        named = [vocabulary.column_meta(m, meta["metrics"][m].get("unit"), meta["metrics"][m].get("description", m))
+                 for m in metrics]
+        curves = [Column(name, "curve", unit, meta["metrics"][m].get("direction"), description)
+                  for m, (name, unit, description) in zip(metrics, named)]
         axis = epochs[-1]
         schema = build_schema(curves, list(costs), axis,
                               {"benchmark": name, "space": meta["space"], "budgets": {str(axis): axis}})
         return cls(name, meta["space"], meta["dataset"], meta["checkpoint_id"], metrics,
-                   tuple(e - 1 for e in epochs), axis, tuple(c.name for c in costs), schema)
+                   tuple(e - 1 for e in epochs), axis, tuple(c.name for c in costs), schema,
+                   tuple(c.name for c in curves))
 
     @property
     def row_bytes(self) -> int:
@@ -78,7 +83,7 @@ def unit_table(ensemble, layout: Layout, entries: list, seeds: list[int]) -> pa.
     curves = {m: np.full((total, layout.epochs), np.nan, dtype=np.float32) for m in layout.metrics}
     predicted = [i for i, entry in enumerate(entries) if entry.runs is None]
     if predicted:
-        out = ensemble.predict_seeds([parsed[i] for i in predicted], seeds)
+        out = ensemble.predict_seeds([parsed[i] for i in predicted], seeds, list(layout.metrics))
         rows = (starts[predicted][:, None] + np.arange(1 + len(seeds))).reshape(-1)
         for m in layout.metrics:
             curves[m][np.ix_(rows, positions)] = out[m].reshape(len(rows), -1)
@@ -106,8 +111,8 @@ def unit_table(ensemble, layout: Layout, entries: list, seeds: list[int]) -> pa.
         "budget": pa.array(np.full(total, layout.epochs, dtype=np.int32)),
         "source": pa.array(sources, pa.string()),
     }
-    for m in layout.metrics:
-        columns[m] = pa.FixedSizeListArray.from_arrays(pa.array(curves[m].reshape(-1)), layout.epochs)
+    for m, name in zip(layout.metrics, layout.columns or layout.metrics):
+        columns[name] = pa.FixedSizeListArray.from_arrays(pa.array(curves[m].reshape(-1)), layout.epochs)
     for cost in layout.costs:
         columns[cost] = pa.array(repeat([(e.costs or {}).get(cost) for e in entries]), pa.float64())
     table = with_finals(pa.table(columns), layout.schema)

@@ -1,7 +1,10 @@
-"""``nbx11 plot-runs RESULTS --out PNG``: regret against simulated time, one line per optimizer.
+"""``nbx11 plot-runs RESULTS --out PNG``: what the runs report against simulated time, one line per optimizer.
 
-Also prints the table of final regrets (mean and standard error over trials; for ``X_lce``/``X_svr`` the
-paired difference to ``X``) as Markdown, and with ``--csv`` writes it as CSV.
+Per benchmark it shows what its runs report (``--metric auto``): regret where the table is the whole space
+(nb201, an NB101 table of every graph), else the validation error in the metric's unit (DARTS: %, NLP:
+validation loss in nats), since the space's optimum is unknown. Also prints the table of final values
+(mean and standard error over trials; for ``X_lce``/``X_svr`` the paired difference to ``X``) as
+Markdown, and with ``--csv`` writes it as CSV.
 
 Example:
     $ nbx11 plot-runs results/ --out results/regret.png
@@ -14,9 +17,12 @@ from pathlib import Path
 
 
 def add_arguments(parser) -> None:
+    from nbx11_data.nas.plotting import COLUMNS
+
     parser.add_argument("results", nargs="+", help="Parquet files or folders written by `nbx11 run`")
     parser.add_argument("--out", required=True, help="PNG to write")
-    parser.add_argument("--metric", choices=("val_regret", "test_regret"), default="val_regret")
+    parser.add_argument("--metric", choices=COLUMNS,
+                        default="auto", help="what to show (default auto: per benchmark, what its runs report)")
     parser.add_argument("--csv", help="also write the table of final regrets as CSV here")
 
 
@@ -25,7 +31,7 @@ def run(args) -> int:
 
     from nbx11_data.errors import CorruptFileError
     from nbx11_data.io import atomic_write_bytes
-    from nbx11_data.nas.plotting import final_regrets, plot_runs
+    from nbx11_data.nas.plotting import final_regrets, label, plot_runs
 
     files = []
     for item in map(Path, args.results):
@@ -41,12 +47,13 @@ def run(args) -> int:
     frame = pd.concat(frames, ignore_index=True)
     out = plot_runs(frame, args.out, column=args.metric)
     summary = final_regrets(frame, args.metric)
-    print(f"| benchmark | optimizer | final {args.metric} (mean) | s.e. | trials | vs base (paired) | trials lower / higher |\n"
-          "|---|---|---|---|---|---|---|")
+    print("| benchmark | optimizer | final value | mean | s.e. | trials | vs base (paired) | trials lower / higher |\n"
+          "|---|---|---|---|---|---|---|---|")
     for (benchmark, optimizer), row in summary.iterrows():
+        shown = label(frame[frame["benchmark"] == benchmark], row["column"])
         versus = "" if row["diff_vs_base"] != row["diff_vs_base"] else f"{row['diff_vs_base']:+.3f} +- {row['diff_sem']:.3f}"
         lower = "" if versus == "" else f"{int(row['lower_trials'])} / {int(row['higher_trials'])}"
-        print(f"| {benchmark} | {optimizer} | {row['mean']:.3f} | {row['sem']:.3f} | {int(row['count'])} | {versus} | {lower} |")
+        print(f"| {benchmark} | {optimizer} | {shown} | {row['mean']:.3f} | {row['sem']:.3f} | {int(row['count'])} | {versus} | {lower} |")
     if args.csv:
         atomic_write_bytes(args.csv, summary.reset_index().to_csv(index=False, float_format="%.4f").encode())
     print(f"wrote {out}", file=sys.stderr)  # stdout is the table (often redirected to a file)

@@ -1,9 +1,12 @@
 """``nbx11 run OPTIMIZER --benchmark NAME --trials N --seed S``: simulated NAS runs, results as Parquet.
 
-Writes ``OUT/<benchmark>/<optimizer>.parquet`` (incumbent val/test accuracy and regret over simulated
-time, one row per incumbent change per trial) and prints seconds of wall time per trial; progress (trials
-done, elapsed, an estimate of the time left) goes to stderr. Benchmarks are
-read through the reader: table hits, live fallback predictions for architectures a mutation leads out of
+Writes ``OUT/<benchmark>/<optimizer>.parquet`` (incumbent val/test values, errors and regret over simulated
+time, one row per incumbent change per trial) and prints seconds of wall time per trial and the final
+value a paper reports: regret where the table is the whole space (nb201, an NB101 table of every graph),
+else the validation error (%) or, for NLP, the validation loss (nats), since the space's optimum is
+unknown; progress (trials done, elapsed, an estimate of the time left) goes to stderr. On nb201 the
+fidelities are its two budgets (12 and 200 epochs; see :mod:`nbx11_data.nas.adapter`).
+Benchmarks are read through the reader: table hits, live fallback predictions for architectures a mutation leads out of
 the table (``--in-table`` keeps every move inside it); see :mod:`nbx11_data.nas.adapter` for the curve
 seed each trial reads. ``--benchmark synthetic`` runs on the synthetic NB201-subspace pool (invented
 curves, for trying things). Fallback predictions run on one thread per process (``NBX11_THREADS=1``
@@ -11,6 +14,7 @@ unless set): trials run in parallel instead (``--jobs``).
 
 Example:
     $ nbx11 run re_lce --benchmark nb311-yahpo --trials 30 --seed 0 --jobs 2 --out results/
+    $ nbx11 run rs re hb bohb --benchmark nb201 --budget 200000 --trials 30 --out results/
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (local cores)")
     parser.add_argument("--out", default="results", help="results folder")
     parser.add_argument("--dataset", help="dataset partition (default: the table's default)")
-    parser.add_argument("--budget", type=float, help="override the simulated budget in seconds")
+    parser.add_argument("--budget", type=float, help="the simulated budget in seconds (default: the paper's, for"
+                                                     " nb311* and nbnlp11*; required for other benchmarks)")
     parser.add_argument("--root", help="tables root (default: every root, see nbx11_data.locations)")
     parser.add_argument("--in-table", action="store_true",
                         help="keep mutations and neighbours inside the table (no fallback predictions)")
@@ -50,7 +55,8 @@ def run(args) -> int:
     os.environ.setdefault(locations.THREADS_ENV, "1")
     from nbx11_data.errors import NBX11Error
     from nbx11_data.nas.runner import iter_trials, merge_trials, resume_from, write_results
-    from nbx11_data.nas.settings import settings_for
+    from nbx11_data.nas.optimizers import check
+    from nbx11_data.nas.settings import has_paper_settings, settings_for
 
     if args.trials < 1 or args.jobs < 1:
         raise NBX11Error(f"--trials and --jobs must be at least 1, got {args.trials} and {args.jobs}")
@@ -60,21 +66,29 @@ def run(args) -> int:
         pool = nb201_subspace_pool()
         source, description, name, epochs = pool, "SYNTHETIC curves (nbx11_data.nas.synthetic), not measured", pool.name, pool.epochs
         overrides = {"budget": args.budget or 3e5}
+        fidelity, report = f"{epochs} epochs", ("val_regret", "%")
     else:
         from nbx11_data.nas.adapter import TableSource
 
         source = TableSource(args.benchmark, root=args.root, dataset=args.dataset, in_table=args.in_table,
                              seeds=[None] if args.mean_curves else "table")
-        description, name, epochs = source.describe(), source.bench.name, source.bench.epochs
+        description, name = source.describe(), source.bench.name
+        fidelities = source.fidelities
+        epochs = source.bench.epochs if fidelities is None else len(fidelities)
+        fidelity = f"{epochs} epochs" if fidelities is None else f"budgets {'/'.join(map(str, fidelities))} epochs"
+        report = ("val_regret" if source.optimum_known else "val_error", source.error_unit)
         overrides = {"budget": args.budget} if args.budget else {}
-    try:
-        settings = settings_for(name, epochs, **overrides)
-    except NBX11Error as err:  # the library names its keyword; say the flag
-        if "budget" in overrides:
-            raise
-        raise NBX11Error(f"{name} has no paper settings (nb311*, nbnlp11*): pass --budget SECONDS, the simulated"
-                         " time each trial may spend (e.g. --budget 3e5)") from err
-    print(f"{name}: {epochs} epochs, budget {settings.budget:.0f} s; {description}")
+    if args.budget is not None and not args.budget > 0:
+        raise NBX11Error(f"--budget must be a positive number of simulated seconds, got {args.budget}")
+    if "budget" not in overrides and not has_paper_settings(name):
+        raise NBX11Error(f"{name} has no paper settings (they exist for nb311* and nbnlp11*): give the simulated"
+                         " budget with --budget SECONDS, e.g. --budget 200000")
+    settings = settings_for(name, epochs, **overrides)
+    for optimizer in args.optimizer:
+        check(optimizer, source)
+    print(f"{name}: {fidelity}, budget {settings.budget:.0f} s; {description}")
+    error = "loss" if report[1] == "nats" else "error"
+    label = {"val_regret": "final val regret", "val_error": f"final validation {error} ({report[1]})"}[report[0]]
     for optimizer in args.optimizer:
         path = Path(args.out) / name / f"{optimizer}.parquet"
         done = resume_from(path, settings, description, args.seed) if args.resume else None
@@ -88,10 +102,10 @@ def run(args) -> int:
             write_results(frame, path, settings, description)
             _progress(optimizer, len(finished), len(missing), time.perf_counter() - start)
         wall = time.perf_counter() - start
-        final = frame.sort_values("time", kind="stable").groupby("trial")["val_regret"].last()
+        final = frame.sort_values("time", kind="stable").groupby("trial")[report[0]].last()
         per_trial = f"{wall * args.jobs / len(missing):.2f} s per trial per core" if missing else "nothing to run"
         print(f"{optimizer:12s} {len(missing)} trials run, {final.size} in the file, in {wall:.1f} s ({per_trial});"
-              f" final val regret {final.mean():.3f} +- {final.sem():.3f}; -> {path}")
+              f" {label} {final.mean():.3f} +- {final.sem():.3f}; -> {path}")
     return 0
 
 

@@ -24,7 +24,19 @@ seeded surrogate draws (``build.seeds`` in its manifest; a table without them, e
 its default rows, such as nb201's mean over seeds); the fallback's noise is keyed by (checkpoint, arch,
 seed), so a live row equals what the table would hold, and a trial is reproducible whatever was cached. ``seed=None`` instead gives every trial the noiseless mean.
 Regret is measured against the best final validation value among the table's architectures at that seed;
-an optimizer that leaves the table can find better, so regret can be negative (reported, not clipped).
+an optimizer that leaves the table can find better, so regret can be negative. It is what a run reports
+only where the table is the whole space and moves stay in it (``pool.optimum_known``: nb201, an NB101
+table of every graph); elsewhere (DARTS, NLP, a sampled NB101 table) the space's optimum is unknown and a
+run reports the validation error itself (``100 - accuracy`` in %; for NLP's ``valid_score`` = 100 - loss:
+the validation loss in nats).
+
+Budgets tables. A table whose largest budget holds, for most cells, only a final value (nb201: every cell
+has its 12- and 200-epoch results, 3 cells have per-epoch curves) is searched as a *budgets* pool
+(:class:`~nbx11_data.nas.objective.CurvePool` with ``fidelities``): one value column per budget (the
+final validation and test values of that budget's run, of the trial's curve seed where the table has it,
+else its mean row, else its lowest seed), and the cost of each run is the runtime column's final value at
+that budget, or, where the table has none (nb201's 12-epoch runs), the largest budget's runtime scaled by
+the ratio of the budgets (every epoch of an architecture costs the same).
 
 The validation and test curves are the table's curve columns with direction ``max`` (``valid_acc``-like
 and ``test_acc``-like names; a table without a test curve, e.g. nbnlp11's ``val_score``, reports
@@ -33,8 +45,8 @@ validation twice). The clock: every epoch of an architecture costs the same, its
 as its curves show by never decreasing, else the sum) divided by the epochs. The surrogate tables' curves
 are not used epoch by epoch because their noise (and PCA decoding) makes cumulative runtimes dip, which
 would charge negative seconds for some epochs.
-Table architectures with an incomplete validation or runtime curve, no final test value or no encoding are
-left out (and counted).
+Table architectures with an incomplete validation or runtime curve, no final test value (per-epoch tables)
+or no encoding are left out, and :meth:`TableSource.describe` says how many for each reason.
 
 Example:
     >>> source = TableSource("nbnlp11-wt2")  # doctest: +SKIP
@@ -45,6 +57,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nbx11_data import vocabulary
 from nbx11_data.errors import InvalidArchitectureError, NBX11Error, UnknownNameError
 from nbx11_data.nas import mutations
 from nbx11_data.nas.objective import CurvePool
@@ -73,11 +86,14 @@ class TableSource:
                 raise UnknownNameError(f"dataset of {self.name}", dataset, bench.datasets)
             columns = bench.columns
             curves = [m for m in bench.metrics if columns[m].get("direction") == "max"]
-            val = val_metric or _pick(curves, ("valid_acc", "val_acc", "val_score", "valid"), "validation")
+            val = bench._metric(val_metric) if val_metric else _pick(curves, ("valid_accuracy", "valid_score", "valid"),
+                                                                   "validation")
             tests = [c for c in curves if "test" in c]
-            test = test_metric or (_pick(tests, ("test_acc", "test"), "test") if tests else val)
+            test = bench._metric(test_metric) if test_metric else (
+                _pick(tests, ("test_accuracy", "test"), "test") if tests else val)
             times = [m for m in bench.metrics if columns[m].get("unit") == "s"]
-            time = time_metric or _pick(times, ("time",), "epoch runtime (unit s)")
+            time = bench._metric(time_metric) if time_metric else _pick(times, ("elapsed_time", "time"),
+                                                                         "epoch runtime (unit s)")
             if seeds == "table":
                 seeds = bench.manifest.get("build", {}).get("seeds") or [bench.defaults.get("seed")]
             archs = bench.archs(dataset)
@@ -88,16 +104,37 @@ class TableSource:
                 except InvalidArchitectureError:
                     keep[i] = False
             archs = [a for a, k in zip(archs, keep) if k]
-            cumulative = _cumulative(bench, dataset, time, archs[:500], seeds[0])
+            budgets = _budgets_mode(bench, dataset, val, seeds[0])
+            cumulative = True if budgets else _cumulative(bench, dataset, time, archs[:500], seeds[0])
+            mutable = mutations.supports(bench.space) and bench.fallback is not None and not self.in_table
             self._state = {"bench": bench, "dataset": dataset, "metrics": (val, test, time), "seeds": list(seeds),
                            "archs": archs, "encodings": bench.space.encode(archs), "left_out": int((~keep).sum()),
-                           "cumulative": cumulative,
-                           "mutable": mutations.supports(bench.space) and bench.fallback is not None and not self.in_table}
+                           "cumulative": cumulative, "mutable": mutable, "budgets": budgets, "finals": {},
+                           "position": {a: i for i, a in enumerate(archs)},
+                           "optimum_known": not mutable and len(archs) + int((~keep).sum()) == getattr(
+                               bench.space, "SIZE", -1),
+                           "error_unit": "nats" if vocabulary.canonical_unit(columns[val].get("unit")) == "100 - nats"
+                           else "%"}
         return self._state
 
     @property
     def bench(self):
         return self._load()["bench"]
+
+    @property
+    def fidelities(self) -> tuple[int, ...] | None:
+        """The budgets a budgets table is searched at (nb201: ``(12, 200)``), None for per-epoch fidelity."""
+        return self._load()["budgets"]
+
+    @property
+    def optimum_known(self) -> bool:
+        """Whether the table is the whole space (runs report regret) or not (runs report the error)."""
+        return self._load()["optimum_known"]
+
+    @property
+    def error_unit(self) -> str:
+        """The unit of the reported validation error: ``%`` (100 - accuracy) or ``nats`` (the loss)."""
+        return self._load()["error_unit"]
 
     def curve_seed(self, trial: int):
         """The curve seed trial ``trial`` reads (see the module docstring)."""
@@ -108,20 +145,59 @@ class TableSource:
         """The pool trial ``trial`` searches (fresh rows and clock state; shared reader and cache)."""
         return ReaderPool(self, self.curve_seed(trial))
 
-    def describe(self) -> str:
+    def left_out(self, seed=None) -> dict[str, int]:
+        """How many table architectures the search pool of curve seed ``seed`` (default: trial 0's) lacks, by
+        reason (reasons with none are left out)."""
         state = self._load()
+        seed = state["seeds"][0] if seed is None else seed
+        val, test, seconds = self.fetch(state["archs"], seed)
+        incomplete = int((~_complete(val, test, seconds, per_epoch=not state["budgets"])).sum())
+        what = ("no validation value or runtime at every budget" if state["budgets"] else
+                "an incomplete validation or runtime curve or no final test value")
+        reasons = {"not encodable by the space's encoding": state["left_out"], f"{what} at seed {seed}": incomplete}
+        return {reason: count for reason, count in reasons.items() if count}
+
+    def describe(self) -> str:
+        """What trials search, in words (kept in results files; computed once per process)."""
+        state = self._load()
+        if "description" not in state:
+            state["description"] = self._describe(state)
+        return state["description"]
+
+    def _describe(self, state: dict) -> str:
         bench = state["bench"]
         val, test, time = state["metrics"]
+        total = len(state["archs"]) + state["left_out"]
+        left = self.left_out()
+        pooled = total - sum(left.values())
+        dropped = "; ".join(f"{n} with {reason}" for reason, n in left.items()) or "none"
+        if state["budgets"]:
+            fidelity = (f"fidelities: the budgets {', '.join(map(str, state['budgets']))} epochs (one run each; no"
+                        " per-epoch curves), a run's cost = its runtime, scaled from the largest budget where missing")
+        else:
+            fidelity = f"fidelity: epochs 1..{bench.epochs}"
+        error = "loss (nats)" if state["error_unit"] == "nats" else "error (%)"
+        report = ("regret (the table is the whole space)" if state["optimum_known"] else
+                  f"validation {error} (the space's optimum is unknown)")
         return (f"{bench.name} through the reader ({state['dataset']}; {val}/{test}/{time}; curve seed of trial t ="
-                f" {state['seeds']}[t % {len(state['seeds'])}]; {len(state['archs'])} table archs encodable,"
-                f" {state['left_out']} left out; moves: {'search space, fallback for misses' if state['mutable'] else 'inside the table'};"
+                f" {state['seeds']}[t % {len(state['seeds'])}]; search pool {pooled} of the table's {total} archs,"
+                f" left out: {dropped}; {fidelity}; reports {report};"
+                f" moves: {'search space, fallback for misses' if state['mutable'] else 'inside the table'};"
                 f" code_version {bench.manifest.get('code_version', '?')})")
 
     def fetch(self, archs: list, seed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(val, test, epoch seconds) of ``archs`` at ``seed``: one reader request per metric, in batch."""
+        """(val, test, epoch seconds) of ``archs`` at ``seed``: one reader request per metric, in batch
+        (a budgets table: one column per budget, see the module docstring)."""
         state = self._load()
         bench, dataset = state["bench"], state["dataset"]
         val, test, time = state["metrics"]
+        if state["budgets"]:
+            finals = state["finals"].get(seed)
+            if finals is None:
+                finals = state["finals"][seed] = _budget_finals(bench, dataset, state["budgets"], (val, test, time),
+                                                                seed, state["position"])
+            rows = np.array([state["position"][a] for a in archs], dtype=np.int64)
+            return tuple(part[rows] for part in finals)
         curves = {m: bench.curves(archs, dataset=dataset, metric=m, seed=seed).astype(np.float64)
                   for m in dict.fromkeys((val, test, time))}
         return curves[val], curves[test], self.epoch_seconds(curves[time])
@@ -139,12 +215,13 @@ class ReaderPool(CurvePool):
         state = source._load()
         self._source, self.seed = source, seed
         val, test, seconds = self._fetch(state["archs"])
-        complete = _complete(val, test, seconds)
+        complete = _complete(val, test, seconds, per_epoch=not state["budgets"])
         if complete.sum() < 2:
             raise NBX11Error(f"{source.name}: fewer than 2 table architectures have complete curves at seed {seed}")
         rows = np.flatnonzero(complete)
         super().__init__([state["archs"][i] for i in rows], state["encodings"][rows], val[rows], test[rows],
-                         seconds[rows], name=source.name)
+                         seconds[rows], name=source.name, fidelities=state["budgets"])
+        self.optimum_known, self.error_unit = state["optimum_known"], state["error_unit"]
         self.source = source.describe()
         self.table_rows = len(rows)
         self.incomplete = int((~complete).sum())
@@ -234,9 +311,45 @@ class ReaderPool(CurvePool):
         return np.stack([self.encodings[r] if r < self.table_rows else self._extra_encodings[r] for r in rows])
 
 
-def _complete(val, test, seconds) -> np.ndarray:
-    """Rows with a whole validation curve, positive runtimes of every epoch, and a final test value."""
-    return np.all(np.isfinite(val) & np.isfinite(seconds) & (seconds > 0), axis=1) & np.isfinite(test[:, -1])
+def _complete(val, test, seconds, per_epoch: bool = True) -> np.ndarray:
+    """Rows with a whole validation curve, positive runtimes of every epoch, and (``per_epoch``) a final test
+    value; a budgets table's test values may be unknown."""
+    whole = np.all(np.isfinite(val) & np.isfinite(seconds) & (seconds > 0), axis=1)
+    return whole & np.isfinite(test[:, -1]) if per_epoch else whole
+
+
+def _budgets_mode(bench, dataset, val, seed) -> tuple[int, ...] | None:
+    """The table's budgets when it is searched by budget (several budgets, and at the largest most rows hold
+    no per-epoch validation curve, only a final value), else None."""
+    if len(bench.budgets) < 2:
+        return None
+    top = max(bench.budgets)
+    (whole, rows), = bench.sql(
+        f'SELECT count(*) FILTER (WHERE len(list_filter("{val}", lambda x: NOT isnan(x))) = ?), count(*) FROM curves'
+        " WHERE dataset = ? AND budget = ?", params=[bench.budgets[top], dataset, top]).fetchall()
+    return tuple(sorted(bench.budgets)) if rows and whole < rows / 2 else None
+
+
+def _budget_finals(bench, dataset, budgets, metrics, seed, position) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(val, test, run seconds), each (n archs, len(budgets)), of a budgets table at curve ``seed``: per
+    budget the row of that seed, else the mean row, else the lowest seed; NaN where the table has none."""
+    n = len(position)
+    out = [np.full((n, len(budgets)), np.nan) for _ in metrics]
+    for k, budget in enumerate(budgets):
+        frame = bench.sql(
+            "SELECT arch, seed, " + ", ".join(f'"{m}" AS m{j}' for j, m in enumerate(metrics)) + " FROM final"
+            " WHERE dataset = ? AND budget = ? ORDER BY arch, seed IS NOT DISTINCT FROM ? DESC, seed IS NULL DESC,"
+            " seed", params=[dataset, budget, seed]).df().drop_duplicates("arch")
+        rows = frame["arch"].map(position)
+        frame, rows = frame[rows.notna()], rows[rows.notna()].astype(np.int64).to_numpy()
+        for j, part in enumerate(out):
+            part[rows, k] = frame[f"m{j}"].to_numpy(dtype=np.float64, na_value=np.nan)
+    seconds = out[2]
+    known = np.isfinite(seconds[:, -1])
+    for k, budget in enumerate(budgets[:-1]):  # the largest budget's runtime, per epoch, times this budget
+        missing = ~np.isfinite(seconds[:, k]) & known
+        seconds[missing, k] = seconds[missing, -1] * budget / budgets[-1]
+    return out[0], out[1], seconds
 
 
 def _cumulative(bench, dataset, metric, archs, seed) -> bool:
@@ -251,8 +364,9 @@ def _cumulative(bench, dataset, metric, archs, seed) -> bool:
 
 
 def _pick(curves, hints, what) -> str:
+    """The first of ``curves`` whose today's name (:func:`vocabulary.canonical`) contains a hint, in hint order."""
     for hint in hints:
         for name in curves:
-            if hint in name:
+            if hint in vocabulary.canonical(name):
                 return name
     raise NBX11Error(f"no curve column for {what} (hints {hints}); curve columns: {', '.join(curves) or 'none'}")

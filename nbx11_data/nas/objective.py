@@ -1,7 +1,11 @@
 """The objective NAS optimizers search: a pool of architectures with full learning curves, and a clock.
 
 :class:`CurvePool` holds, for ``n`` architectures, validation and test accuracy curves (percent) and the
-runtime of every epoch (seconds) on one epoch axis, plus the encoding the search space gives them.
+runtime of every epoch (seconds) on one epoch axis, plus the encoding the search space gives them. A
+*budgets* pool (``fidelities``, e.g. NB201's ``(12, 200)``) instead holds one column per training budget:
+each column is the final result of its own run (its own learning-rate schedule), and the runtime column is
+what that whole run costs; training at a budget is one run, never a continuation of a shorter one. Test
+values may be NaN (not known; nb201 has 200-epoch test results for 3 cells only).
 Optimizers address architectures by their row in the pool and move between rows with
 :meth:`CurvePool.sample`, :meth:`~CurvePool.mutate` and :meth:`~CurvePool.neighbours` (here: the pool
 members at the smallest Hamming distance in the encoding, one changed op in an enumerated space, so the
@@ -42,7 +46,7 @@ class CurvePool:
     """Architectures (rows) with validation/test curves (n, E) in percent and epoch runtimes (n, E) in s."""
 
     def __init__(self, archs, encodings, val, test, epoch_seconds, name: str = "pool",
-                 arch_features=None) -> None:
+                 arch_features=None, fidelities=None) -> None:
         self.archs = list(archs)
         self.encodings = np.asarray(encodings)
         self.val = np.asarray(val, dtype=np.float64)
@@ -51,6 +55,9 @@ class CurvePool:
         self.name = name
         self.source = name  # where the curves come from, for results' metadata
         self.arch_features = None if arch_features is None else np.asarray(arch_features, np.float64)
+        self.fidelities = None if fidelities is None else tuple(int(f) for f in fidelities)
+        self.optimum_known = True  # the pool is the whole space: regret is against the space's optimum
+        self.error_unit = "%"  # unit of 100 - val (validation error; for a score of 100 - loss: the loss)
         n = len(self.archs)
         if n < 2:
             raise NBX11Error(f"{name}: a pool needs at least 2 architectures, got {n}")
@@ -61,13 +68,15 @@ class CurvePool:
                 f" n rows; got {self.val.shape}, {self.test.shape}, {self.epoch_seconds.shape},"
                 f" {self.encodings.shape}"
             )
-        if not (np.all(np.isfinite(self.val)) and np.all(np.isfinite(self.test[:, -1]))):
-            raise NBX11Error(f"{name}: validation curves must be complete (no NaN) and test values final")
+        if not np.all(np.isfinite(self.val)):
+            raise NBX11Error(f"{name}: validation curves must be complete (no NaN)")
+        if self.fidelities is not None and len(self.fidelities) != self.val.shape[1]:
+            raise NBX11Error(f"{name}: {len(self.fidelities)} fidelities for {self.val.shape[1]} value columns")
         if not np.all(self.epoch_seconds > 0):
             raise NBX11Error(f"{name}: every epoch must have a positive runtime")
         self.epochs = self.val.shape[1]
         self.best_val = float(self.val[:, -1].max())
-        self.best_test = float(self.test[:, -1].max())
+        self.best_test = float(np.nanmax(self.test[:, -1])) if np.isfinite(self.test[:, -1]).any() else np.nan
         self.best_index = int(np.argmax(self.val[:, -1]))
         self._codes = _categorical_codes(self.encodings)
         self._neighbours: dict[int, np.ndarray] = {}
@@ -133,8 +142,11 @@ class Trial:
 
     def cost(self, index: int, epochs: int, restart: bool = False) -> float:
         """Seconds that :meth:`train` would charge: only the new epochs when continuing a shorter training;
-        from scratch when ``restart`` or when the row is already trained that far (a repeat is a new run)."""
+        from scratch when ``restart`` or when the row is already trained that far (a repeat is a new run).
+        In a budgets pool ``epochs`` is the budget's position (1-based) and a run costs its own runtime."""
         self.pool.ensure([index])
+        if self.pool.fidelities is not None:
+            return float(self.pool.epoch_seconds[index, epochs - 1])
         done = self.trained.get(index, 0)
         start = done if not restart and done < epochs else 0
         return float(self.pool.epoch_seconds[index, start:epochs].sum())
@@ -157,7 +169,8 @@ class Trial:
         return self.pool.val[index, :epochs]
 
     def results(self) -> dict[str, np.ndarray]:
-        """The incumbent trajectory: time, row, val/test accuracy and regret (percentage points)."""
+        """The incumbent trajectory: time, row, val/test values and regret (the table's units), and the
+        errors ``100 - value`` (validation error in %, or the loss where the value is 100 - loss)."""
         rows = np.array([row for _, row in self.trajectory], dtype=np.int64)
         val = self.pool.val[rows, -1] if len(rows) else np.empty(0)
         test = self.pool.test[rows, -1] if len(rows) else np.empty(0)
@@ -168,4 +181,6 @@ class Trial:
             "test_acc": test,
             "val_regret": self.pool.best_val - val,
             "test_regret": self.pool.best_test - test,
+            "val_error": 100.0 - val,
+            "test_error": 100.0 - test,
         }

@@ -4,6 +4,9 @@ Names (:data:`OPTIMIZERS`): ``rs`` random search, ``re`` regularized evolution, 
 ``bananas`` (ensemble of MLPs on the encoding, independent Thompson sampling, candidates by mutation),
 their ``*_lce`` (weighted probabilistic model) and ``*_svr`` (LcSVR) screened variants, ``hb`` Hyperband
 and ``bohb`` (Hyperband with a TPE model per budget; both restart at each rung, as in the paper's code).
+On a budgets pool (NB201: results at the 12- and 200-epoch budgets, no per-epoch curves) Hyperband and
+BOHB take those budgets as their rungs (as NATS-Bench's multi-fidelity setting does), ``*_svr`` screens a
+candidate on its 12-epoch result, and ``*_lce``, which extrapolates per-epoch curves, refuses.
 Every optimizer runs until its next training would overrun the simulated budget. Where the algorithm
 knows several candidates at once (an initial population, a local-search neighbourhood, a BANANAS batch, a
 Hyperband rung) it asks the pool for their curves in one batch (:meth:`CurvePool.ensure`), which a
@@ -26,7 +29,7 @@ from collections import deque
 
 import numpy as np
 
-from nbx11_data.errors import UnknownNameError
+from nbx11_data.errors import NBX11Error, UnknownNameError
 from nbx11_data.nas.objective import BudgetExhausted, CurvePool, Trial
 from nbx11_data.nas.screening import Evaluator
 from nbx11_data.nas.settings import Settings
@@ -37,8 +40,7 @@ OPTIMIZERS = ("rs", "re", "re_lce", "re_svr", "ls", "ls_lce", "ls_svr",
 
 def run(name: str, pool: CurvePool, settings: Settings, seed) -> Trial:
     """Run optimizer ``name`` once; the returned :class:`Trial` holds the incumbent trajectory."""
-    if name not in OPTIMIZERS:
-        raise UnknownNameError("optimizer", name, OPTIMIZERS)
+    check(name, pool)
     trial = Trial(pool, settings.budget, seed)
     base, _, mode = name.partition("_")
     try:
@@ -51,6 +53,20 @@ def run(name: str, pool: CurvePool, settings: Settings, seed) -> Trial:
     except BudgetExhausted:
         pass
     return trial
+
+
+def check(name: str, pool) -> None:
+    """Refuse an optimizer that needs what ``pool`` (a pool or a table source) does not hold: per-epoch curves,
+    where it holds one result per budget."""
+    if name not in OPTIMIZERS:
+        raise UnknownNameError("optimizer", name, OPTIMIZERS)
+    if name.endswith("_lce") and getattr(pool, "fidelities", None) is not None:
+        budgets = " and ".join(f"{b}" for b in pool.fidelities)
+        raise NBX11Error(
+            f"{name} extrapolates per-epoch learning curves, but {pool.name} holds one result per training budget"
+            f" ({budgets} epochs, each its own run) and no per-epoch curves for most cells; use"
+            f" {', '.join(o for o in OPTIMIZERS if not o.endswith('_lce'))} (hb and bohb take the budgets as"
+            " fidelities, *_svr screens on the smallest budget's result)")
 
 
 def _random_search(trial: Trial, settings: Settings, evaluator: Evaluator) -> None:
@@ -156,6 +172,10 @@ def _hyperband(trial: Trial, settings: Settings, model: bool) -> None:
     eta, min_epochs = (settings.bohb_eta, settings.bohb_min_epochs) if model else (settings.hb_eta, settings.hb_min_epochs)
     E, eps = settings.epochs, 1e-6
     s_max = math.floor(math.log(E / min_epochs, eta) + eps)
+    fidelities = trial.pool.fidelities
+    if fidelities is not None:  # the budgets are the rungs; eta is their ratio (one step per budget)
+        s_max = len(fidelities) - 1
+        eta = (fidelities[-1] / fidelities[0]) ** (1 / s_max) if s_max else eta
     observations: dict[int, list[tuple[int, float]]] = {}
     while True:
         for s in range(s_max, -1, -1):
@@ -165,7 +185,7 @@ def _hyperband(trial: Trial, settings: Settings, model: bool) -> None:
                        for _ in range(n)]
             trial.pool.ensure(configs)
             for i in range(s + 1):
-                epochs = min(math.floor(r * eta**i + eps), E)
+                epochs = min(math.floor(r * eta**i + eps), E) if fidelities is None else E - s + i
                 scored = []
                 for row in configs:
                     accuracy = float(trial.train(row, epochs, restart=True)[-1])

@@ -3,7 +3,9 @@
 One row per incumbent change per trial: ``benchmark``, ``optimizer``, ``trial``, ``seed``, ``curve_seed``,
 ``time`` (simulated seconds), ``arch``, ``val_acc``, ``test_acc`` (the table's units, at full fidelity),
 ``val_regret``, ``test_regret`` (below the best of the table's architectures at that curve seed; negative
-when a search found better outside the table), ``budget``. Trial ``t`` of a run with seed ``S`` draws
+when a search found better outside the table), ``val_error``, ``test_error`` (``100 - value``: the error in
+%, or the loss for a score of 100 - loss), ``error_unit``, ``reported`` (``val_regret`` where the pool is the
+whole space, else ``val_error``: what a summary reports), ``budget``. Trial ``t`` of a run with seed ``S`` draws
 from ``SeedSequence([S, t])`` and searches ``source.pool(t)`` (a :class:`~.adapter.TableSource`) or the
 same in-memory :class:`~.objective.CurvePool`, so any trial is reproducible alone and results do not
 depend on ``jobs``. Workers predict fallback misses on one thread each (``NBX11_THREADS=1``, unless set):
@@ -58,6 +60,9 @@ def run_trial(optimizer: str, source, settings: Settings, trial: int, seed: int)
         "time": result["time"], "arch": [pool.archs[r] for r in result["row"]],
         "val_acc": result["val_acc"], "test_acc": result["test_acc"],
         "val_regret": result["val_regret"], "test_regret": result["test_regret"],
+        "val_error": result["val_error"], "test_error": result["test_error"],
+        "error_unit": getattr(pool, "error_unit", "%"),
+        "reported": "val_regret" if getattr(pool, "optimum_known", True) else "val_error",
         "budget": np.full(n, settings.budget),
     })
 

@@ -6,6 +6,8 @@ candidate for ``settings.first_epochs``, predicts its accuracy at ``settings.tar
 continues to full fidelity (charged only for the extra epochs) only when the prediction exceeds the
 worst of the top fraction of the history (the target-epoch accuracies of fully trained architectures).
 Until the history holds ``settings.population_size`` architectures every candidate is fully trained.
+On a budgets pool (``pool.fidelities``) "the first epochs" are the smallest budget's run, paid for also
+when the history's architectures are trained in full (each budget is its own run).
 
 Example:
     >>> from nbx11_data.nas.objective import CurvePool, Trial
@@ -69,6 +71,9 @@ class Evaluator:
         return self.settings.top_fraction_lce if self.mode == "lce" else self.settings.top_fraction_svr
 
     def _full(self, row: int) -> float:
+        first = self.settings.first_epochs
+        if self.mode and self.trial.pool.fidelities is not None and self.trial.trained.get(row, 0) < first:
+            self.trial.train(row, first)  # a budgets pool: the history's small-budget result is a run of its own
         curve = self.trial.train(row, self.settings.epochs)
         self.partials.append(curve[: self.settings.first_epochs].copy())
         self.targets.append(float(curve[self.settings.target_epoch - 1]))

@@ -84,6 +84,11 @@ _PAPER = {
 }
 
 
+def has_paper_settings(benchmark: str) -> bool:
+    """Whether :func:`settings_for` knows ``benchmark``'s settings from the paper (else a budget is needed)."""
+    return any(benchmark.startswith(prefix) for prefix in _PAPER)
+
+
 def settings_for(benchmark: str, epochs: int, **overrides) -> Settings:
     """The paper's settings for ``benchmark`` (matched by name prefix), or generic ones, with ``overrides``.
 

@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from nbx11_data import locations, spaces
+from nbx11_data import locations, spaces, vocabulary
 from nbx11_data.errors import NBX11Error, UnknownNameError
 from nbx11_data.readers.arguments import arch_list, folder
 from nbx11_data.spaces._inputs import short
@@ -131,10 +131,20 @@ class Ensemble:
         """Per metric: ``(metric, mean (m, E) float64, noisy (n, E) float64 or None)``; see predict_distinct."""
         if metrics is not None and (isinstance(metrics, (str, bytes)) or not isinstance(metrics, Iterable)):
             raise UnknownNameError("metrics (a list of names)", short(metrics), self.metrics)
-        metrics = list(self.metrics if metrics is None else metrics)
-        for m in metrics:
-            if not isinstance(m, str) or m not in self._models:
-                raise UnknownNameError("metric", short(m), self.metrics)
+        asked = {self._metric(m): m for m in (self.metrics if metrics is None else metrics)}
+        for m, mean, noisy in self._curves_of(features, index, arch_ids, seeds, list(asked), noise):
+            yield asked[m], mean, noisy
+
+    def _metric(self, name: str) -> str:
+        """The checkpoint's metric that ``name`` means: its own name, today's or an old alias
+        (:mod:`nbx11_data.vocabulary`); results stay keyed by the name asked."""
+        found = vocabulary.resolve(name, self.metrics) if isinstance(name, str) else None
+        if found is None:
+            raise UnknownNameError("metric", short(name), self.metrics)
+        return found
+
+    def _curves_of(self, features, index, arch_ids, seeds, metrics, noise):
+        """:meth:`_curves` for the checkpoint's own metric names."""
         kind = noise or self.default_noise
         if not isinstance(kind, str) or kind not in KINDS:
             raise UnknownNameError("noise model", kind, KINDS)

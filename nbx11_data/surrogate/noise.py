@@ -35,12 +35,16 @@ RANGES_BY_UNIT = {
     "nats/token": (0.0, np.inf),
     "100 - nats/token": (-np.inf, 100.0),  # 100 - a loss
     "s": (0.0, np.inf),  # times
+    "%": (0.0, 100.0),  # today's spellings (nbx11_data.vocabulary) of the units above
+    "100 - nats": (-np.inf, 100.0),
 }
 
 
 def value_range(unit: str | None) -> tuple[float, float]:
     """``(lowest, highest)`` value of a metric measured in ``unit``; ``(-inf, inf)`` for a unit not listed."""
-    return RANGES_BY_UNIT.get(unit, (-np.inf, np.inf))
+    from nbx11_data.vocabulary import canonical_unit
+
+    return RANGES_BY_UNIT.get(unit, RANGES_BY_UNIT.get(canonical_unit(unit), (-np.inf, np.inf)))
 
 
 def gaussian(sigma: np.ndarray, draws: np.ndarray) -> np.ndarray:
