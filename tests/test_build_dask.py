@@ -4,7 +4,6 @@ from the units already stored, and clear errors for options that do not go toget
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 

@@ -33,7 +33,8 @@ from nbx11_data.surrogate import checkpoint as ck_format
 try:
     from distributed import Client, WorkerPlugin, as_completed
 except ImportError:
-    raise MissingDependencyError("nbx11 build --scheduler needs dask.distributed: pip install 'nbx11-data[dask]'") from None
+    raise MissingDependencyError("nbx11 build --scheduler needs dask.distributed:"
+                                 " pip install 'nbx11-data[dask]'") from None
 
 RETRIES = 3
 CONNECT_TIMEOUT_S = 30

@@ -46,6 +46,8 @@ def build_units(plan: Plan, layout: Layout, seeds: list[int], checkpoint: Path, 
 
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise UnknownNameError("--jobs", jobs, ["an int >= 1"])
+    if scheduler is not None and not scheduler.strip():  # an empty address would start a private cluster
+        raise UnknownNameError("--scheduler", scheduler, ["a scheduler address such as tcp://HOST:8786"])
     if scheduler is not None and jobs != 1:
         raise UnknownNameError("combination of options", "--jobs with --scheduler",
                                ["--jobs N (local processes)", "--scheduler ADDRESS (the cluster's workers)"])

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
