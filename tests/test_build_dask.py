@@ -60,3 +60,6 @@ def test_cluster_options_that_do_not_go_together(options, tmp_path, capsys):
     assert main(["build", "nbnlp11-wt2", *options, "--out", str(tmp_path / "t"), "--jobs", "2",
                  "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "--jobs with --scheduler" in capsys.readouterr().err
+    assert main(["build", "nbnlp11-wt2", *options, "--out", str(tmp_path / "t"), "--scheduler", " "]) == 2
+    assert "unknown --scheduler ' '" in capsys.readouterr().err
+    assert not (tmp_path / "t").exists()

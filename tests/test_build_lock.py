@@ -19,6 +19,7 @@ from nbx11_data.builder.recipes import get as get_recipe
 from nbx11_data.builder.tables.lock import FolderLockedError, out_lock, work_lock
 from nbx11_data.builder.train import train
 from nbx11_data.cli import main
+from nbx11_data.errors import UnknownNameError
 
 TINY_FIT = FitConfig(members=1, max_components=2, num_boost_round=20, early_stopping_rounds=5, n_windows=2)
 
@@ -66,10 +67,13 @@ def test_lock_names_its_holder_and_frees_on_exit(tmp_path):
     with out_lock(out):  # released, and the lock file is gone again
         pass
     assert not list(tmp_path.iterdir())
+    with pytest.raises(UnknownNameError, match="--wait"):
+        with out_lock(out, wait=-1):
+            pass
 
 
-def test_second_build_of_a_folder_says_who_holds_it_then_waits_for_it(tiny, tmp_path):
-    options = _options(tiny, archs=150, unit_archs=3)
+def test_second_build_of_a_folder_says_who_holds_it_or_waits_and_resumes(tiny, tmp_path):
+    options = _options(tiny, archs=600, unit_archs=3)  # 200 units: the first build is still running below
     out = tmp_path / "t"
     first = _start(options, out)
     _wait_for(lambda: _units(tmp_path) >= 1 or first.poll() is not None)
@@ -78,10 +82,13 @@ def test_second_build_of_a_folder_says_who_holds_it_then_waits_for_it(tiny, tmp_
     assert second.returncode == 2, second.stderr[-2000:]
     assert f"is being built by pid {first.pid} on host" in second.stderr
     waiting = _start(options, out, "--wait", "300")
-    assert first.wait(timeout=300) == 0, first.stderr.read()[-2000:]
-    built = _fingerprint(manifest_io.verify(out, content=True))
+    time.sleep(1.0)
+    assert first.poll() is None and waiting.poll() is None
+    first.send_signal(signal.SIGKILL)  # the kernel frees its lock: the waiting build takes over and resumes
     assert waiting.wait(timeout=300) == 0, waiting.stderr.read()[-2000:]
-    assert _fingerprint(manifest_io.verify(out, content=True)) == built
+    computed = int(waiting.stderr.read().split("computed ")[1].split()[0])
+    assert 0 < computed < 200
+    assert manifest_io.verify(out, content=True)["build"]["predicted"] == 600
     assert not (tmp_path / ".t.build").exists() and not (tmp_path / ".t.lock").exists()
 
 

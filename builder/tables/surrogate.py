@@ -3,20 +3,23 @@
 1. **Plan** (:mod:`.plan`): the architectures, in table order: the space enumerated (``--max-vertices``)
    or ``--archs N`` distinct ones sampled with ``--sample-seed S``, plus (``--source``) every real
    architecture of the checkpoint's training data as ``source = measured`` rows.
-2. **Units** (:mod:`.units`): ``--unit-archs`` architectures each, computed in batches
-   (``--jobs`` processes) and stored atomically in a work folder named by the plan's hash.
+2. **Units** (:mod:`.units`, run by :mod:`.execute`): ``--unit-archs`` architectures each, computed in
+   batches (``--jobs`` processes, or ``--scheduler`` a Dask cluster) and stored atomically in a work folder
+   named by the plan's hash.
    ``--shard i/N`` computes only units ``u`` with ``u % N == i`` (one job of an array); units already
    stored are skipped, so a killed build resumes where it stopped.
 3. **Assembly**: the units, in order, become ``dataset=<d>/part-<i>-of-<n>.parquet`` (a fixed number of
    rows per shard, from the row width only), then the dataset card and ``manifest.json`` (written last;
    the old manifest is removed first). Runs automatically after a build without ``--shard``; after a job
-   array, ``--assemble`` with the same options.
+   array, ``--assemble`` with the same options. The work folder is removed afterwards unless another
+   build holds it (:mod:`.lock`).
 
 The same options and checkpoint give the same rows, whatever ``--jobs`` or ``--shard``.
 
 Example:
     nbx11 build nbnlp11-wt2 --source ../shared/data                 # the committed default table
     nbx11 build nb111-ec4 --max-vertices 7 --jobs 2 --out /data/nb111-ec4-full
+    nbx11 build nb111-ec4 --max-vertices 7 --scheduler tcp://HOST:8786 --out /data/nb111-ec4-full
     nbx11 build nb111-ec4 --max-vertices 7 --shard 3/50 --work /shared/work   # job 3 of 50; then --assemble
 """
 
