@@ -1,9 +1,12 @@
 """Builds on a Dask cluster (a LocalCluster of 2 worker processes): byte-identical to ``--jobs 1``, resuming
-from the units already stored, and clear errors for options that do not go together."""
+from the units already stored, the same table when a worker is killed mid-build (Dask reruns its units on
+the restarted worker, which loads the checkpoint again), and clear errors for options that do not go together."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import time
 
 import pytest
 
@@ -63,3 +66,29 @@ def test_cluster_options_that_do_not_go_together(options, tmp_path, capsys):
     assert main(["build", "nbnlp11-wt2", *options, "--out", str(tmp_path / "t"), "--scheduler", " "]) == 2
     assert "unknown --scheduler ' '" in capsys.readouterr().err
     assert not (tmp_path / "t").exists()
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_build_is_replaced_and_the_table_is_the_same(options, cluster, tmp_path):
+    import os
+    import threading
+
+    small = [*options[:options.index("--source")], "--archs", "150", "--unit-archs", "1"]  # still running below
+    assert main(["build", "nbnlp11-wt2", *small, "--out", str(tmp_path / "local")]) == 0
+    codes = []
+    build = threading.Thread(target=lambda: codes.append(main(
+        ["build", "nbnlp11-wt2", *small, "--out", str(tmp_path / "remote"), "--scheduler", cluster.scheduler_address])))
+    build.start()
+    units = lambda: len(list((tmp_path / ".remote.build").glob("*/unit-*.arrow")))  # noqa: E731
+    deadline = time.monotonic() + 120
+    while units() < 5 and build.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with distributed.Client(cluster.scheduler_address) as client:
+        victim = sorted(client.scheduler_info()["workers"])[0]
+        with contextlib.suppress(Exception):  # the worker dies before it answers
+            client.run(os._exit, 1, workers=[victim])
+    assert build.is_alive() and 5 <= units(), "the build ended before the worker was killed"
+    build.join(timeout=300)
+    assert codes == [0]
+    assert _fingerprint(manifest_io.verify(tmp_path / "remote", content=True)) == _fingerprint(
+        manifest_io.load(tmp_path / "local"))
