@@ -1,16 +1,20 @@
-"""Table-build throughput: curves per second per core, bytes on disk per curve value, peak memory.
+"""Table-build throughput: curves per second on 1 core, on 2 local processes and on a 2-worker Dask cluster.
 
 For every surrogate benchmark whose checkpoint is present, a build of ``--archs`` sampled
-architectures (mean + 5 seeds) runs in a subprocess (``nbx11 build``, ``--jobs 1`` and ``--jobs 2``),
-side by side with the peer: the same curves from ``predict_batch`` called once per seed (what a
-builder without ``predict_seeds`` does), prediction only. A "curve" is one metric of one row.
-``--full-nb101`` also times the floor: all 423,624 NB101 graphs x (mean + 5 seeds), ``--jobs 2``
-(goal: at most 15 minutes on 2 cores).
+architectures (mean + 5 seeds) runs in a subprocess (``nbx11 build``) three ways, interleaved
+``--repeats`` times: ``--jobs 1``, ``--jobs 2``, and ``--scheduler`` on a local Dask cluster of 2
+worker processes (1 thread each) started here, so the scheduler's overhead shows beside the
+local pool. Figures are medians; the timed part is the computation of the units (checkpoint
+loading in the workers included), not planning or assembly. A "curve" is one metric of one row.
+The peer: the same curves from ``predict_batch`` called once per seed (what a builder without
+``predict_seeds`` does), prediction only. ``--full-nb101`` also times the floor: all 423,624
+NB101 graphs x (mean + 5 seeds), ``--jobs 2`` (goal: at most 15 minutes on 2 cores).
 
-    python benchmarks/bench_build.py [--archs 2000] [--nb101-checkpoint DIR] [--full-nb101]
+    python benchmarks/bench_build.py [--archs 2000] [--unit-archs 256] [--repeats 3] [--benchmarks nbnlp11-wt2]
+                                     [--nb101-checkpoint DIR] [--full-nb101]
 
 ``--nb101-checkpoint`` stands in for a missing ``checkpoints/nb111-ec4-v1`` (say which one was used
-when quoting figures).
+when quoting figures). The Dask mode needs the dask extra (``pip install 'nbx11-data[dask]'``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -69,32 +74,49 @@ def peer_rate(checkpoint: Path, archs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archs", type=int, default=2000)
+    parser.add_argument("--unit-archs", type=int, default=256, help="architectures per work unit (default 256)")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats of the three modes (default 3)")
+    parser.add_argument("--benchmarks", nargs="+", choices=sorted(BENCHMARKS), default=sorted(BENCHMARKS))
     parser.add_argument("--nb101-checkpoint", help="checkpoint folder standing in for nb111-ec4-v1")
     parser.add_argument("--full-nb101", action="store_true", help="also build all 423,624 NB101 graphs (--jobs 2)")
     args = parser.parse_args()
-    checkpoints = {name: REPO / "checkpoints" / ck for name, ck in BENCHMARKS.items()}
-    if args.nb101_checkpoint:
+    from distributed import LocalCluster
+
+    checkpoints = {name: REPO / "checkpoints" / BENCHMARKS[name] for name in args.benchmarks}
+    if args.nb101_checkpoint and "nb111-ec4" in checkpoints:
         checkpoints["nb111-ec4"] = Path(args.nb101_checkpoint)
-    print(f"{'benchmark':12s} {'checkpoint':34s} {'jobs':>4s} {'curves/s/core':>14s} {'peer curves/s':>14s}"
-          f" {'bytes/value':>11s} {'peak RSS MB':>11s} {'wall s':>7s}")
-    with tempfile.TemporaryDirectory() as scratch:
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{'benchmark':12s} {'checkpoint':24s} {'mode':16s} {'curves/s':>9s} {'vs jobs 1':>9s}"
+          f" {'peer curves/s':>14s} {'bytes/value':>11s} {'peak RSS MB':>11s} {'wall s':>7s}")
+    with tempfile.TemporaryDirectory() as scratch, \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        modes = {"--jobs 1": ["--jobs", "1"], "--jobs 2": ["--jobs", "2"],
+                 "dask, 2 workers": ["--scheduler", cluster.scheduler_address]}
         for name, checkpoint in checkpoints.items():
             if not checkpoint.is_dir():
-                print(f"{name:12s} {checkpoint.name:34s} (checkpoint missing: skipped)")
+                print(f"{name:12s} {checkpoint.name:24s} (checkpoint missing: skipped)")
                 continue
             peer = peer_rate(checkpoint, min(args.archs, 1000))
-            for jobs in (1, 2):
-                out = Path(scratch) / f"{name}-{jobs}"
-                r = build(name, checkpoint, out, ["--archs", str(args.archs), "--jobs", str(jobs)])
-                print(f"{name:12s} {str(checkpoint.relative_to(REPO) if checkpoint.is_relative_to(REPO) else checkpoint)[-34:]:34s}"
-                      f" {jobs:4d} {r['curves'] / r['compute'] / jobs:14,.0f} {peer:14,.0f} {r['bytes'] / r['values']:11.2f}"
-                      f" {r['rss']:11.0f} {r['wall']:7.1f}")
-        if args.full_nb101 and checkpoints["nb111-ec4"].is_dir():
+            runs = {mode: [] for mode in modes}
+            for repeat in range(args.repeats):
+                for mode, options in modes.items():
+                    out = Path(scratch) / f"{name}-{mode.split()[-1]}-{repeat}"
+                    runs[mode].append(build(name, checkpoint, out, ["--archs", str(args.archs), "--unit-archs",
+                                                                    str(args.unit_archs), *options]))
+            base = statistics.median(r["curves"] / r["compute"] for r in runs["--jobs 1"])
+            for mode, results in runs.items():
+                rate = statistics.median(r["curves"] / r["compute"] for r in results)
+                last = results[-1]
+                print(f"{name:12s} {checkpoint.name[-24:]:24s} {mode:16s} {rate:9,.0f} {rate / base:9.2f}"
+                      f" {peer:14,.0f} {last['bytes'] / last['values']:11.2f} {last['rss']:11.0f}"
+                      f" {statistics.median(r['wall'] for r in results):7.1f}")
+        if args.full_nb101 and checkpoints.get("nb111-ec4", Path("/nonexistent")).is_dir():
             out = Path(scratch) / "nb111-full"
             r = build("nb111-ec4", checkpoints["nb111-ec4"], out, ["--max-vertices", "7", "--jobs", "2"])
             print(f"floor: nb111-ec4, all 423,624 NB101 graphs x (mean + {SEEDS} seeds), --jobs 2: {r['wall']:.0f} s wall"
                   f" (goal <= 900 s), {r['curves'] / r['compute'] / 2:,.0f} curves/s/core, {r['bytes'] / 1e6:.1f} MB,"
                   f" {r['bytes'] / r['values']:.2f} bytes/value, peak RSS {r['rss']:.0f} MB")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

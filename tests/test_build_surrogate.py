@@ -179,6 +179,7 @@ def test_default_table_verifies_and_one_unit_rebuilds_exactly(name, shared_data)
     import pyarrow as pa
 
     from nbx11_data.builder.tables import surrogate
+    from nbx11_data.builder.tables.execute import load_ensemble_once, unit_rows
     from nbx11_data.builder.tables.units import Layout, unit_table
     from nbx11_data.surrogate import checkpoint as ck_format
 
@@ -197,8 +198,8 @@ def test_default_table_verifies_and_one_unit_rebuilds_exactly(name, shared_data)
         assert plan.key == recorded["plan_sha256"]
     layout = Layout.from_checkpoint(ck_format.read(checkpoint).meta, name, list(module.SPEC.costs))
     u = plan.units // 2
-    start = sum(surrogate._unit_rows(plan, v, len(recorded["seeds"])) for v in range(u))
-    ensemble = surrogate._load_ensemble(str(checkpoint), sha256_file(checkpoint / "checkpoint.json"))
+    start = sum(unit_rows(plan, v, len(recorded["seeds"])) for v in range(u))
+    ensemble = load_ensemble_once(str(checkpoint), sha256_file(checkpoint / "checkpoint.json"))
     rebuilt = unit_table(ensemble, layout, plan.unit(u), recorded["seeds"])
     whole = pa.concat_tables(pq.read_table(folder / shard["path"]) for shard in manifest["shards"])
     committed = whole.slice(start, rebuilt.num_rows)

@@ -3,20 +3,23 @@
 1. **Plan** (:mod:`.plan`): the architectures, in table order: the space enumerated (``--max-vertices``)
    or ``--archs N`` distinct ones sampled with ``--sample-seed S``, plus (``--source``) every real
    architecture of the checkpoint's training data as ``source = measured`` rows.
-2. **Units** (:mod:`.units`): ``--unit-archs`` architectures each, computed in batches
-   (``--jobs`` processes) and stored atomically in a work folder named by the plan's hash.
+2. **Units** (:mod:`.units`, run by :mod:`.execute`): ``--unit-archs`` architectures each, computed in
+   batches (``--jobs`` processes, or ``--scheduler`` a Dask cluster) and stored atomically in a work folder
+   named by the plan's hash.
    ``--shard i/N`` computes only units ``u`` with ``u % N == i`` (one job of an array); units already
    stored are skipped, so a killed build resumes where it stopped.
 3. **Assembly**: the units, in order, become ``dataset=<d>/part-<i>-of-<n>.parquet`` (a fixed number of
    rows per shard, from the row width only), then the dataset card and ``manifest.json`` (written last;
    the old manifest is removed first). Runs automatically after a build without ``--shard``; after a job
-   array, ``--assemble`` with the same options.
+   array, ``--assemble`` with the same options. The work folder is removed afterwards unless another
+   build holds it (:mod:`.lock`).
 
 The same options and checkpoint give the same rows, whatever ``--jobs`` or ``--shard``.
 
 Example:
     nbx11 build nbnlp11-wt2 --source ../shared/data                 # the committed default table
     nbx11 build nb111-ec4 --max-vertices 7 --jobs 2 --out /data/nb111-ec4-full
+    nbx11 build nb111-ec4 --max-vertices 7 --scheduler tcp://HOST:8786 --out /data/nb111-ec4-full
     nbx11 build nb111-ec4 --max-vertices 7 --shard 3/50 --work /shared/work   # job 3 of 50; then --assemble
 """
 
@@ -24,14 +27,8 @@ from __future__ import annotations
 
 import contextlib
 import math
-import multiprocessing
-import resource
-import shutil
 import sys
-import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +37,9 @@ from nbx11_data import locations, manifest as manifest_io, spaces
 from nbx11_data.builder.shards import PARTITION_KEY, parquet_bytes, write_card_and_manifest
 from nbx11_data.builder.tables.plan import Entry, Plan
 from nbx11_data.builder.tables.surrogate_card import render_card
-from nbx11_data.builder.tables.units import Layout, read_unit, unit_path, unit_table, write_unit
+from nbx11_data.builder.tables.execute import build_units, unit_rows
+from nbx11_data.builder.tables.lock import work_lock
+from nbx11_data.builder.tables.units import Layout, read_unit, unit_path
 from nbx11_data.errors import CorruptFileError, UnknownNameError
 from nbx11_data.io import atomic_write_bytes, sha256_file
 from nbx11_data.surrogate import checkpoint as ck_format
@@ -88,6 +87,9 @@ def add_arguments(parser, spec: SurrogateBenchmark) -> None:
     parser.add_argument("--unit-archs", type=int, default=UNIT_ARCHS,
                         help=f"architectures per work unit (default {UNIT_ARCHS}; part of the build's identity)")
     parser.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
+    parser.add_argument("--scheduler", help="address of a Dask scheduler (e.g. tcp://host:8786): its workers compute"
+                                            " the units, this process stores them and assembles the table"
+                                            " (needs the dask extra)")
     parser.add_argument("--shard", help="i/N: compute only work units u with u %% N == i, then stop")
     parser.add_argument("--assemble", action="store_true", help="only assemble stored units into the table")
     parser.add_argument("--work", help="folder of the work units (default: .<NAME>.build beside the output)")
@@ -102,21 +104,31 @@ def build(spec: SurrogateBenchmark, args, out: Path) -> dict | None:
     layout = Layout.from_checkpoint(checkpoint.meta, spec.name, list(spec.costs))
     seeds = _seeds(args.seeds)
     plan, measured_from = make_plan(spec, checkpoint, args)
-    work = Path(args.work) if getattr(args, "work", None) else out.parent / f".{out.name}.build"
-    work = work / plan.key[:16]
+    default_work = not getattr(args, "work", None)
+    work = (out.parent / f".{out.name}.build" if default_work else Path(args.work)) / plan.key[:16]
     shard = _parse_shard(getattr(args, "shard", None))
     if shard is not None and getattr(args, "assemble", False):
         raise UnknownNameError("combination of options", "--shard with --assemble", ["one of them"])
-    if not getattr(args, "assemble", False):
-        stats = build_units(plan, layout, seeds, folder, work, shard=shard, jobs=args.jobs,
-                            progress=not getattr(args, "no_progress", False))
-        print(_describe(stats), file=sys.stderr)
-        if shard is not None:
-            print(f"{spec.name}: part {shard[0]}/{shard[1]} stored in {work}; after every part, run the same"
-                  " command with --assemble instead of --shard", file=sys.stderr)
-            return None
-    return assemble(spec, plan, layout, seeds, checkpoint, work, out, measured_from,
-                    command=_command(spec, args), keep_units=getattr(args, "keep_units", False))
+    with work_lock(work) as held:
+        if not getattr(args, "assemble", False):
+            stats = build_units(plan, layout, seeds, folder, work, shard=shard, jobs=args.jobs,
+                                progress=not getattr(args, "no_progress", False),
+                                scheduler=getattr(args, "scheduler", None))
+            print(_describe(stats), file=sys.stderr)
+            if shard is not None:
+                print(f"{spec.name}: part {shard[0]}/{shard[1]} stored in {work}; after every part, run the same"
+                      " command with --assemble instead of --shard", file=sys.stderr)
+                return None
+        manifest = assemble(spec, plan, layout, seeds, checkpoint, work, out, measured_from,
+                            command=_command(spec, args))
+        if getattr(args, "keep_units", False):
+            return manifest
+        if not held.remove_if_unused():
+            print(f"kept the work units in {work}: another build uses them", file=sys.stderr)
+    if default_work:
+        with contextlib.suppress(OSError):  # the default work folder's parent, once no build uses it
+            work.parent.rmdir()
+    return manifest
 
 
 def make_plan(spec: SurrogateBenchmark, checkpoint, args) -> tuple[Plan, dict | None]:
@@ -172,77 +184,14 @@ def measured_entries(spec: SurrogateBenchmark, meta: dict, space, path: Path) ->
             for arch, r in rows.items()]
 
 
-def build_units(plan: Plan, layout: Layout, seeds: list[int], checkpoint: Path, work: Path, shard=None,
-                jobs: int = 1, progress: bool = True) -> dict:
-    """Compute and store every missing unit (of ``shard`` = (i, N) if given); return throughput figures."""
-    from tqdm import tqdm
-
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise UnknownNameError("--jobs", jobs, ["an int >= 1"])
-    work.mkdir(parents=True, exist_ok=True)
-    mine = range(plan.units) if shard is None else range(shard[0], plan.units, shard[1])
-    todo = [u for u in mine if not unit_path(work, u).is_file()]
-    rows = sum(_unit_rows(plan, u, len(seeds)) for u in todo)
-    started = time.perf_counter()
-    bar = tqdm(total=rows * len(layout.metrics), unit="curve", unit_scale=True, smoothing=0.1, file=sys.stderr,
-               disable=not progress or not todo, desc=layout.name)
-    args = (str(checkpoint), layout, seeds, str(work))
-    if jobs == 1 or len(todo) <= 1:
-        builder = UnitBuilder(*args)
-        for u in todo:
-            bar.update(builder(u, plan.unit(u)) * len(layout.metrics))
-    else:
-        context = multiprocessing.get_context("spawn")  # no fork after LightGBM's OpenMP started
-        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context, initializer=_init_worker,
-                                 initargs=args) as pool:
-            for done in pool.map(_worker_unit, todo, [plan.unit(u) for u in todo]):
-                bar.update(done * len(layout.metrics))
-    bar.close()
-    seconds = time.perf_counter() - started
-    return {"units": len(todo), "rows": rows, "curves": rows * len(layout.metrics), "seconds": seconds,
-            "jobs": jobs, "peak_rss_mb": _peak_rss_mb()}
-
-
-class UnitBuilder:
-    """Computes and stores one unit at a time with a loaded checkpoint."""
-
-    def __init__(self, checkpoint: str, layout: Layout, seeds: list[int], work: str) -> None:
-        self.ensemble = _load_ensemble(checkpoint, sha256_file(Path(checkpoint) / ck_format.MANIFEST))
-        self.layout, self.seeds, self.work = layout, seeds, Path(work)
-
-    def __call__(self, u: int, entries: list[Entry]) -> int:
-        table = unit_table(self.ensemble, self.layout, entries, self.seeds)
-        write_unit(self.work, u, table)
-        return table.num_rows
-
-
-@lru_cache(maxsize=2)
-def _load_ensemble(folder: str, manifest_sha256: str):
-    """The loaded checkpoint, kept for the next build in this process (keyed by its checkpoint.json hash)."""
-    from nbx11_data.surrogate import load_ensemble
-
-    return load_ensemble(folder)
-
-
-_WORKER: list[UnitBuilder] = []
-
-
-def _init_worker(*args) -> None:
-    _WORKER.append(UnitBuilder(*args))
-
-
-def _worker_unit(u: int, entries: list[Entry]) -> int:
-    return _WORKER[0](u, entries)
-
-
 def assemble(spec: SurrogateBenchmark, plan: Plan, layout: Layout, seeds: list[int], checkpoint, work: Path,
-             out: Path, measured_from: dict | None, command: str, keep_units: bool = False) -> dict:
+             out: Path, measured_from: dict | None, command: str) -> dict:
     """Turn the stored units into shards, dataset card and manifest in ``out``; return the manifest."""
     missing = [u for u in range(plan.units) if not unit_path(work, u).is_file()]
     if missing:
         raise CorruptFileError(f"{work}: {len(missing)} of {plan.units} work units missing (first: unit {missing[0]});"
                                " run the build (or its missing --shard parts) again")
-    total = sum(_unit_rows(plan, u, len(seeds)) for u in range(plan.units))
+    total = sum(unit_rows(plan, u, len(seeds)) for u in range(plan.units))
     per_shard = max(1, SHARD_TARGET_BYTES // layout.row_bytes)
     count = max(1, math.ceil(total / per_shard))
     out.mkdir(parents=True, exist_ok=True)
@@ -270,10 +219,6 @@ def assemble(spec: SurrogateBenchmark, plan: Plan, layout: Layout, seeds: list[i
                          "unit_archs": plan.unit_archs, "seeds": seeds, **counts},
                "checkpoint": {"id": layout.checkpoint_id,
                               "checkpoint_json_sha256": plan.params["checkpoint_json_sha256"]}})
-    if not keep_units:
-        shutil.rmtree(work, ignore_errors=True)
-        with contextlib.suppress(OSError):  # the default work folder, once no build uses it
-            work.parent.rmdir()
     return manifest
 
 
@@ -315,10 +260,6 @@ def _provenance(checkpoint, measured_from: dict | None) -> list[dict]:
     ]
 
 
-def _unit_rows(plan: Plan, u: int, seeds: int) -> int:
-    return sum(1 + (seeds if e.runs is None else len(next(iter(e.runs.values())))) for e in plan.unit(u))
-
-
 def _seeds(k) -> list[int]:
     if isinstance(k, bool) or not isinstance(k, int) or k < 0:
         raise UnknownNameError("--seeds", k, ["an int >= 0"])
@@ -354,14 +295,9 @@ def _command(spec: SurrogateBenchmark, args) -> str:
     return " ".join(parts)
 
 
-def _peak_rss_mb() -> dict:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"main": round(own, 1), "largest_worker": round(children, 1)}
-
-
 def _describe(stats: dict) -> str:
     rate = stats["curves"] / stats["seconds"] if stats["seconds"] > 0 else float("nan")
+    where = f"on the Dask cluster {stats['scheduler']}" if stats["scheduler"] else f"with {stats['jobs']} job(s)"
     return (f"computed {stats['units']} units, {stats['rows']:,} rows ({stats['curves']:,} curves) in"
-            f" {stats['seconds']:.1f} s with {stats['jobs']} job(s): {rate:,.0f} curves/s;"
+            f" {stats['seconds']:.1f} s {where}: {rate:,.0f} curves/s;"
             f" peak RSS {stats['peak_rss_mb']['main']:.0f} MB (largest worker {stats['peak_rss_mb']['largest_worker']:.0f} MB)")

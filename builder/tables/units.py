@@ -130,12 +130,17 @@ def unit_path(work: Path, u: int) -> Path:
     return Path(work) / f"unit-{u:06d}.arrow"
 
 
-def write_unit(work: Path, u: int, table: pa.Table) -> None:
-    """Store unit ``u`` atomically (Arrow IPC, lz4)."""
+def unit_bytes(table: pa.Table) -> bytes:
+    """The stored form of a unit: Arrow IPC file, lz4-compressed."""
     buffer = io.BytesIO()
     with pa.ipc.new_file(buffer, table.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
         writer.write_table(table)
-    atomic_write_bytes(unit_path(work, u), buffer.getvalue())
+    return buffer.getvalue()
+
+
+def write_unit(work: Path, u: int, table: pa.Table) -> None:
+    """Store unit ``u`` atomically."""
+    atomic_write_bytes(unit_path(work, u), unit_bytes(table))
 
 
 def read_unit(work: Path, u: int, schema: pa.Schema) -> pa.Table:
@@ -146,6 +151,19 @@ def read_unit(work: Path, u: int, schema: pa.Schema) -> pa.Table:
             table = pa.ipc.open_file(source).read_all()
     except (OSError, pa.ArrowInvalid) as err:
         raise CorruptFileError(f"{path}: unreadable work unit ({err}); delete it and build again") from None
+    return _checked(table, schema, str(path))
+
+
+def parse_unit(data: bytes, schema: pa.Schema, name: str) -> pa.Table:
+    """The table of a unit's stored bytes (e.g. sent by a cluster worker), checked like :func:`read_unit`."""
+    try:
+        table = pa.ipc.open_file(pa.BufferReader(data)).read_all()
+    except (OSError, pa.ArrowInvalid) as err:
+        raise CorruptFileError(f"{name}: unreadable work unit ({err})") from None
+    return _checked(table, schema, name)
+
+
+def _checked(table: pa.Table, schema: pa.Schema, name: str) -> pa.Table:
     if not table.schema.equals(schema, check_metadata=True):
-        raise CorruptFileError(f"{path}: work unit of another schema; delete it and build again")
+        raise CorruptFileError(f"{name}: work unit of another schema; delete it and build again")
     return table
