@@ -52,6 +52,8 @@ def open(name: str, root: str | Path | None = None, fallback: bool = True) -> "B
     """
     from nbx11_data.readers.download import cache_root
 
+    if root is None and "/" in str(name) and (Path(name) / manifest_io.FILENAME).is_file():
+        return Benchmark(Path(name), fallback=fallback)  # a folder's path: no root is searched
     roots = [Path(root)] if root is not None else [default_root(), cache_root()]
     folder = next((r / name for r in roots if (r / name / manifest_io.FILENAME).is_file()), None)
     if folder is None:

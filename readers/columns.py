@@ -130,8 +130,20 @@ class ColumnStore:
             raise
         except Exception as err:  # pyarrow raises several types for damaged pages
             raise self._unreadable(shard, err) from None
-        return column.combine_chunks().flatten().to_numpy().reshape(len(column), -1)
+        return _curve_block(column)
 
     def _unreadable(self, shard: dict, err: Exception) -> CorruptFileError:
         return CorruptFileError(f"{self.folder / shard['path']}: shard is not readable ({err});"
                                 f" run `nbx11 verify {self.name}`")
+
+
+
+def _curve_block(column) -> np.ndarray:
+    """A ``fixed_size_list<float32>`` column as a read-only (rows, E) numpy view of its Arrow buffers (the
+    values have no nulls; ``to_numpy``/``flatten`` would import pandas and pyarrow.compute)."""
+    parts = []
+    for chunk in column.chunks:
+        size, values = chunk.type.list_size, chunk.values
+        flat = np.frombuffer(values.buffers()[1], np.float32, values.offset + len(values))[values.offset:]
+        parts.append(flat[chunk.offset * size:(chunk.offset + len(chunk)) * size].reshape(len(chunk), size))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
