@@ -306,6 +306,8 @@ class Benchmark:
 
     def _metric(self, name) -> str:
         """The curve column ``name`` means: its own name or an alias (:mod:`nbx11_data.vocabulary`)."""
+        if type(name) is str and name in self.columns and self.columns[name]["kind"] == "curve":
+            return name
         column = vocabulary.resolve(name, self.metrics) if isinstance(name, str) else None
         return self._check("metric", name if column is None else column, self.metrics)
 

@@ -41,7 +41,7 @@ ALIGN = 64  # each array starts at a multiple of this many bytes
 ARRAYS = ("ids", "name_hash", "name_order", "name_offsets", "names", "by_index", "rows", "position_of_row",
           "source_codes")
 IDENTITY = ["arch_id", "arch", "arch_index", "seed", "budget", "source"]
-HOT_FRACTION = 8  # after positions // HOT_FRACTION string lookups, a session builds dicts of every key
+HOT_FRACTION = 32  # after positions // HOT_FRACTION string lookups, a session builds dicts of every key
 
 
 def string_key(text: str) -> int:
@@ -184,8 +184,8 @@ class _Stored(dict):
             self._checked = True
         entry = self.layout[name]
         shape = tuple(entry["shape"])
-        array = (np.memmap(self.path, np.dtype(entry["dtype"]), "r", entry["offset"], shape) if all(shape)
-                 else np.empty(shape, np.dtype(entry["dtype"])))
+        array = (np.memmap(self.path, np.dtype(entry["dtype"]), "r", entry["offset"], shape).view(np.ndarray)
+                 if all(shape) else np.empty(shape, np.dtype(entry["dtype"])))  # a plain view: no memmap overhead
         self[name] = array
         return array
 
@@ -203,6 +203,7 @@ class Index:
         self._names = None  # pyarrow LargeStringArray over the names bytes, made on first use
         self._dicts = None  # (by_name, by_id) once a session has made enough string lookups
         self._lookups = 0
+        self._rows: dict[int, np.ndarray] = {}
 
     @property
     def by_index(self) -> np.ndarray | None:
@@ -222,7 +223,12 @@ class Index:
     def rows_of(self, dataset: str, budget: int, seed) -> np.ndarray | None:
         """Row (within ``dataset``) of each position for (dataset, budget, seed); None if the table has none."""
         k = self.keys.get((dataset, budget, seed))
-        return None if k is None else self.arrays["rows"][k]
+        if k is None:
+            return None
+        rows = self._rows.get(k)
+        if rows is None:
+            rows = self._rows[k] = self.arrays["rows"][k]
+        return rows
 
     def position(self, text: str) -> int:
         """Position of a canonical string or arch_id of the table; -1 if it is neither."""
