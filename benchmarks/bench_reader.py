@@ -1,18 +1,18 @@
-"""Reader performance on nb201, side by side with Syne Tune's blackbox repository (same data, same run).
+"""Reader performance beside its peers, on each table given: nbx11-data, a numpy memmap of the same values,
+a DuckDB point-query process, and Syne Tune's blackbox repository where it is installed.
 
-Each side runs in its own subprocess (so peak memory is its own), ``--repeat`` times in turn; the
-figures are medians over those runs: open, first lookup (builds the lazy index and reads one curve
-column), one-curve lookup, a batch of 10,000 curves (canonical strings; for nbx11 also ``arch_index``
-ints), a full-table aggregate, peak RSS. Both sides import their libraries (pandas, pyarrow, duckdb)
-before timing. Syne
-Tune's ``BlackboxTabular`` is built from the same nb201 rows (200-epoch budget, cifar10-valid,
-3 seeds, objectives valid_acc and train_time), written with its ``serialize`` and read with its
-``deserialize``, the way its repository stores blackboxes.
+Every side runs in its own subprocess (its own imports and peak memory), ``--repeat`` times, the sides
+interleaved so that they see the same machine load; figures are medians, wall and CPU time. Measured:
+a cold process (start, import, open, one curve), open + first curve, peak RSS after the first lookup, a
+warm point lookup, a 10,000-curve batch (canonical strings; ``arch_index`` ints where the space has
+them), a full-table SQL aggregate, and the cost of the read-time checks (page checksums on a row group
+read; the sha256 of every shard when the SQL views are first made). The numpy peer holds the same
+curves (the default dataset, budget and seed) as one ``(architectures, epochs)`` .npy file, memory-mapped,
+and a dict from canonical string to row built before timing.
 
-Needs the ``bench`` extra (``pip install -e .[bench]``).
-
-Example:
-    .venv/bin/python benchmarks/bench_reader.py --repeat 3
+Example (a schema-2 table built first, see tables/FORMAT.md):
+    nbx11 build nb201 --source ../shared/data --out /tmp/format/nb201
+    .venv/bin/python benchmarks/bench_reader.py /tmp/format/nb201 /tmp/format/nb101 --repeat 5
 """
 
 from __future__ import annotations
@@ -24,15 +24,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
-N_SINGLE, N_BATCH, DATASET = 20_000, 10_000, "cifar10-valid"
+N_SINGLE, N_BATCH = 20_000, 10_000
+FLOORS = {"open + first curve": {"nb201": 10e-3, "*": 20e-3}, "full aggregate (warm)": {"*": 0.1}}
 
 
 def _timed(fn, repeat: int = 1, per: int = 1) -> list[float]:
-    """[wall, CPU] seconds of ``fn()`` divided by ``per``, medians over ``repeat`` calls. CPU time (all
-    threads of the process) is what the work costs; wall time also counts waiting for a busy machine."""
+    """[wall, CPU] seconds of ``fn()`` divided by ``per``, medians over ``repeat`` calls."""
     walls, cpus = [], []
     for _ in range(repeat):
         wall, cpu = time.perf_counter(), time.process_time()
@@ -42,116 +43,205 @@ def _timed(fn, repeat: int = 1, per: int = 1) -> list[float]:
     return [float(np.median(walls)), float(np.median(cpus))]
 
 
-def ours() -> dict:
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _lookup(bench) -> dict:
+    d = bench.defaults
+    return {"dataset": d.get("dataset", bench.datasets[0]), "metric": d.get("metric", bench.metrics[0]),
+            "budget": d.get("budget", max(bench.budgets)), "seed": d.get("seed")}
+
+
+def prepare(folder: str, work: str) -> None:
+    """The numpy peer's files: the looked-up curves as .npy, their canonical strings and the sample."""
+    import warnings
+
+    import nbx11_data
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bench = nbx11_data.open(folder)
+    lookup = _lookup(bench)
+    index = bench._ensure_index()
+    rows = index.rows_of(lookup["dataset"], lookup["budget"], lookup["seed"])
+    held = np.flatnonzero(rows >= 0)
+    names = index.names(held)
+    np.save(Path(work) / "curves.npy", bench.curves(names, **lookup))
+    rng = np.random.Generator(np.random.PCG64(0))
+    sample = rng.integers(0, len(names), N_SINGLE)
+    enumerable = index.by_index is not None
+    ints = [int(bench.space.arch_index(names[i])) for i in sample[:N_BATCH]] if enumerable else []
+    (Path(work) / "keys.json").write_text(json.dumps({"names": names, "sample": sample.tolist(), "ints": ints,
+                                                      "lookup": lookup,
+                                                      "rows": sum(bench.store.rows(d) for d in bench.datasets)}))
+
+
+def ours(folder: str, work: str) -> dict:
     import duckdb  # noqa: F401 - warm imports: we time open(), not the interpreter's imports
-    import pandas  # noqa: F401 - pyarrow imports it on first use; Syne Tune's side has it imported too
-    import pyarrow.parquet  # noqa: F401
+    import pyarrow.parquet as pq
 
     import nbx11_data
-    from nbx11_data.spaces import nb201
+    import nbx11_data.readers  # noqa: F401 - module imports are the cold process's; here we time open()
+    from nbx11_data.io import sha256_file
 
+    keys = json.loads((Path(work) / "keys.json").read_text())
+    lookup, names = keys["lookup"], keys["names"]
+    archs = [names[i] for i in keys["sample"]]
     out = {}
-    out["open"] = _timed(lambda: out.setdefault("bench", nbx11_data.open("nb201")))
-    bench = out.pop("bench")
-    lookup = {"dataset": DATASET, "metric": "valid_acc", "seed": 777, "budget": 200}
-    out["first lookup (builds index)"] = _timed(lambda: bench.curve(0, **lookup))
-    rng = np.random.Generator(np.random.PCG64(0))
-    archs = [nb201.format(int(i)) for i in rng.integers(0, nb201.SIZE, N_SINGLE)]
-    out["one curve"] = _timed(lambda: [bench.curve(arch, **lookup) for arch in archs], per=len(archs))
-    batch = archs[:N_BATCH]
-    out["10,000 curves"] = _timed(lambda: bench.curves(batch, **lookup), 7)
-    indices = rng.integers(0, nb201.SIZE, N_BATCH).tolist()
-    out["10,000 curves (arch_index ints)"] = _timed(lambda: bench.curves(indices, **lookup), 7)
-    query = ("SELECT dataset, budget, seed, count(*), avg(valid_acc), max(valid_acc), avg(train_time)"
-             " FROM final GROUP BY ALL")
+    wall, cpu = time.perf_counter(), time.process_time()
+    bench = nbx11_data.open(folder)
+    bench.curve(archs[0], **lookup)
+    out["open + first curve"] = [time.perf_counter() - wall, time.process_time() - cpu]
+    out["peak RSS after first lookup MB"] = [_rss_mb()] * 2
+    bench.curves(archs, **lookup)  # warm: the session's caches are made
+    out["point lookup (string)"] = _timed(lambda: [bench.curve(a, **lookup) for a in archs], per=len(archs))
+    out["10,000 curves (strings)"] = _timed(lambda: bench.curves(archs[:N_BATCH], **lookup), 5)
+    if keys["ints"]:
+        ints = keys["ints"]
+        out["point lookup (int)"] = _timed(lambda: [bench.curve(i, **lookup) for i in ints], per=len(ints))
+        out["10,000 curves (ints)"] = _timed(lambda: bench.curves(ints, **lookup), 5)
+    metric = bench.metrics[0]
+    query = f"SELECT dataset, budget, seed, count(*), avg({metric}), max({metric}) FROM final GROUP BY ALL"
     out["full aggregate (first)"] = _timed(lambda: bench.sql(query).fetchall())
-    out["full aggregate"] = _timed(lambda: bench.sql(query).fetchall(), 7)
-    out["peak RSS MB"] = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024] * 2
+    out["full aggregate (warm)"] = _timed(lambda: bench.sql(query).fetchall(), 7)
+    shards = [bench.folder / s["path"] for s in bench.manifest["shards"]]
+    out["check: sha256 of every shard (SQL, once)"] = _timed(lambda: [sha256_file(p) for p in shards], 3)
+    for verify in (True, False):
+        def read(verify=verify):
+            file = pq.ParquetFile(shards[0], memory_map=True, page_checksum_verification=verify)
+            file.read_row_group(0, [lookup["metric"]], use_threads=False)
+        out[f"check: footer + row group, checksums {'on' if verify else 'off'}"] = _timed(read, 15)
+    out["peak RSS MB"] = [_rss_mb()] * 2
     return out
 
 
-def build_syne(path: str) -> None:
-    """Build Syne Tune's BlackboxTabular from the nb201 table and serialize it to ``path``."""
-    import pandas as pd
-    from syne_tune.blackbox_repository.blackbox_tabular import BlackboxTabular, serialize
-    from syne_tune.config_space import choice, randint
-
-    import nbx11_data
-    from nbx11_data.spaces import nb201
-
-    bench = nbx11_data.open("nb201")
-    rows = bench.sql(f"SELECT arch_index, seed, valid_acc, train_time FROM curves WHERE dataset = '{DATASET}'"
-                     " AND budget = 200 AND seed IS NOT NULL").fetchnumpy()
-    values = np.full((nb201.SIZE, 3, 200, 2), np.nan, dtype=np.float32)
-    seed_pos = {777: 0, 888: 1, 999: 2}
-    for i, seed, acc, cost in zip(rows["arch_index"], rows["seed"], rows["valid_acc"], rows["train_time"]):
-        values[i, seed_pos[int(seed)], :, 0] = acc
-        values[i, seed_pos[int(seed)], :, 1] = cost
-    names = [f"hp_x{e}" for e in range(nb201.N_EDGES)]
-    archs = [nb201.parse(i).ops for i in range(nb201.SIZE)]
-    hyperparameters = pd.DataFrame(archs, columns=names)
-    blackbox = BlackboxTabular(hyperparameters=hyperparameters,
-                               configuration_space={n: choice(list(nb201.OPS)) for n in names},
-                               fidelity_space={"hp_epoch": randint(1, 200)}, objectives_evaluations=values,
-                               objectives_names=["valid_acc", "train_time"])
-    serialize({DATASET: blackbox}, path)
-
-
-def syne(path: str) -> dict:
-    from syne_tune.blackbox_repository.blackbox_tabular import deserialize
-
-    from nbx11_data.spaces import nb201
-
+def memmap(folder: str, work: str) -> dict:
+    keys = json.loads((Path(work) / "keys.json").read_text())
+    names = keys["names"]
     out = {}
-    out["open"] = _timed(lambda: out.setdefault("blackbox", deserialize(path)[DATASET]))
-    blackbox = out.pop("blackbox")
-    names = [f"hp_x{e}" for e in range(nb201.N_EDGES)]
-    rng = np.random.Generator(np.random.PCG64(0))
-    configs = [dict(zip(names, nb201.from_code(int(i)).ops)) for i in rng.integers(0, nb201.SIZE, N_BATCH)]
-    out["first lookup (builds index)"] = _timed(lambda: blackbox.objective_function(configs[0], seed=0))
-    out["one curve"] = _timed(lambda: [blackbox.objective_function(c, seed=0) for c in configs[:2000]], per=2000)
-    out["10,000 curves"] = _timed(lambda: [blackbox.objective_function(c, seed=0) for c in configs])
-    evaluations = blackbox.objectives_evaluations
-    out["full aggregate"] = _timed(lambda: (np.nanmean(evaluations[:, :, -1, 0], axis=0),
-                                            np.nanmax(evaluations[:, :, -1, 0], axis=0)), 7)
-    out["peak RSS MB"] = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024] * 2
+    wall, cpu = time.perf_counter(), time.process_time()
+    curves = np.load(Path(work) / "curves.npy", mmap_mode="r")
+    row_of = {name: row for row, name in enumerate(names)}
+    np.array(curves[row_of[names[keys["sample"][0]]]])
+    out["open + first curve"] = [time.perf_counter() - wall, time.process_time() - cpu]
+    out["peak RSS after first lookup MB"] = [_rss_mb()] * 2
+    archs = [names[i] for i in keys["sample"]]
+    curves[np.sort([row_of[a] for a in archs])]  # warm the pages, as the reader's session is warm
+    out["point lookup (string)"] = _timed(lambda: [np.array(curves[row_of[a]]) for a in archs], per=len(archs))
+    out["10,000 curves (strings)"] = _timed(lambda: curves[[row_of[a] for a in archs[:N_BATCH]]], 5)
+    if keys["ints"]:
+        rows = [row_of[a] for a in archs[:N_BATCH]]  # arch_index -> row: the rows themselves, for numpy
+        out["point lookup (int)"] = _timed(lambda: [np.array(curves[r]) for r in rows], per=len(rows))
+        out["10,000 curves (ints)"] = _timed(lambda: curves[rows], 5)
+    out["peak RSS MB"] = [_rss_mb()] * 2
     return out
 
 
-def _child(side: str, path: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, side, path], capture_output=True, text=True, check=True)
+_COLD = {
+    "nbx11": "import nbx11_data; b = nbx11_data.open({folder!r}); b.curve({arch!r}, **{lookup!r})",
+    "numpy memmap": "import numpy as np; c = np.load({npy!r}, mmap_mode='r'); np.array(c[{row}])",
+    "duckdb point query": ("import duckdb; duckdb.sql(\"SELECT {metric} FROM read_parquet('{folder}/data/*.parquet')"
+                           " WHERE arch = '{arch}' AND budget = {budget} AND {seed_sql}"
+                           " AND dataset = '{dataset}'\").fetchall()"),
+}
+
+
+def cold(side: str, folder: str, work: str) -> list[float]:
+    """Wall and CPU seconds of a whole new process: start, import, open, one curve."""
+    keys = json.loads((Path(work) / "keys.json").read_text())
+    lookup, row = keys["lookup"], keys["sample"][0]
+    seed_sql = "seed IS NULL" if lookup["seed"] is None else f"seed = {lookup['seed']}"
+    code = _COLD[side].format(folder=folder, arch=keys["names"][row], lookup=lookup, npy=str(Path(work) / "curves.npy"),
+                              row=row, seed_sql=seed_sql, **lookup)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    subprocess.run([sys.executable, "-W", "ignore", "-c", code], check=True)
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return [wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime]
+
+
+def _child(side: str, folder: str, work: str) -> dict:
+    out = subprocess.run([sys.executable, "-W", "ignore", __file__, side, folder, work], capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(out.stderr)
     return json.loads(out.stdout)
+
+
+def run_table(folder: str, repeat: int) -> tuple[dict, int]:
+    with tempfile.TemporaryDirectory() as work:
+        subprocess.run([sys.executable, "-W", "ignore", __file__, "prepare", folder, work], check=True)
+        rows = json.loads((Path(work) / "keys.json").read_text())["rows"]
+        runs: dict[str, list] = {"nbx11": [], "numpy memmap": [], "cold nbx11": [], "cold numpy memmap": [],
+                                 "cold duckdb point query": []}
+        for _ in range(repeat):  # interleaved
+            runs["nbx11"].append(_child("ours", folder, work))
+            runs["numpy memmap"].append(_child("memmap", folder, work))
+            for side in ("nbx11", "numpy memmap", "duckdb point query"):
+                runs[f"cold {side}"].append({"cold process": cold(side, folder, work)})
+    medians = {side: {k: np.median([r[k] for r in results], axis=0).tolist() for k in results[0]}
+               for side, results in runs.items()}
+    return medians, rows
+
+
+def _cell(values, key: str) -> str:
+    if values is None:
+        return ""
+    if key.endswith("MB"):
+        return f"{values[0]:9.1f}"
+    unit, suffix = (1e6, " us") if key.startswith("point") else (1e3, " ms")
+    return f"{values[0] * unit:9.3f} ({values[1] * unit:8.3f}){suffix}"
+
+
+def report(name: str, rows: int, medians: dict, repeat: int) -> None:
+    ours_, peer = medians["nbx11"], medians["numpy memmap"]
+    print(f"\n{name}: {rows:,} rows; medians of {repeat} interleaved runs; wall (CPU)")
+    print(f"{'measure':44s} {'nbx11-data':>27s} {'numpy memmap':>27s} {'ratio':>7s} {'floor':>10s}")
+    for key in ours_:
+        ratio = ours_[key][0] / peer[key][0] if key in peer and not key.endswith("MB") else float("nan")
+        floors = FLOORS.get(key, {})
+        floor = floors.get(name, floors.get("*"))
+        verdict = "" if floor is None else (" ok" if ours_[key][0] <= floor else " MISSED")
+        floor_text = "" if floor is None else f"{floor * 1e3:g} ms"
+        print(f"{key:44s} {_cell(ours_[key], key):>27s} {_cell(peer.get(key), key):>27s} {ratio:7.2f}"
+              f" {floor_text:>10s}{verdict}")
+    cold_ = {side: medians[f"cold {side}"]["cold process"] for side in ("nbx11", "numpy memmap", "duckdb point query")}
+    print("cold process (start, import, open, one curve): " + ", ".join(
+        f"{side} {v[0] * 1e3:.0f} ms ({v[1] * 1e3:.0f} ms CPU)" for side, v in cold_.items()))
+    print(f"  nbx11 / duckdb {cold_['nbx11'][0] / cold_['duckdb point query'][0]:.2f} (floor <= 1),"
+          f" nbx11 / numpy {cold_['nbx11'][0] / cold_['numpy memmap'][0]:.2f} (floor <= 2)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each side (medians are reported)")
-    repeat = parser.parse_args().repeat
-    runs = {"ours": [], "syne": []}
-    with tempfile.TemporaryDirectory() as path:
-        subprocess.run([sys.executable, __file__, "build-syne", path], check=True)
-        for _ in range(repeat):  # interleaved, so that both sides see the same machine load
-            runs["ours"].append(_child("ours", path))
-            runs["syne"].append(_child("syne", path))
-    a, b = ({k: np.median([r[k] for r in side], axis=0) for k in side[0]} for side in runs.values())
-    floors = {"open": 0.1, "one curve": 10e-6, "10,000 curves": 10e-3, "full aggregate": 0.1}
-    print(f"nb201 ({DATASET} lookups; aggregate over all 165,138 rows for nbx11, numpy over the cube for Syne Tune);"
-          f" medians of {repeat} runs; wall (CPU) time")
-    print(f"{'measure':32s} {'nbx11-data':>24s} {'Syne Tune':>24s} {'speed-up':>9s} {'floor':>8s}")
-    for key in a:
-        unit = {"peak RSS MB": 1, "one curve": 1e6}.get(key, 1e3)
-        suffix = {1e3: " ms", 1e6: " us", 1: ""}[unit]
-        theirs = b.get(key, b["10,000 curves"] if key.startswith("10,000") else [float("nan")] * 2)
-        ratio = theirs[0] / a[key][0] if key != "peak RSS MB" else float("nan")
-        floor = f"{floors[key] * unit:g}{suffix}" if key in floors else ""
-        ok = "" if key not in floors else (" ok" if a[key][0] <= floors[key] else " MISSED")
-        cells = [f"{side[0] * unit:9.3f} ({side[1] * unit:9.3f}){suffix}" for side in (a[key], theirs)]
-        print(f"{key:32s} {cells[0]:>24s} {cells[1]:>24s} {ratio:8.1f}x {floor:>8s}{ok}")
+    parser.add_argument("tables", nargs="+", help="schema-2 table folders (e.g. nb201 and the full NB101 build)")
+    parser.add_argument("--repeat", type=int, default=5, help="interleaved runs of each side (medians reported)")
+    args = parser.parse_args()
+    try:
+        import syne_tune  # noqa: F401
+        print("Syne Tune is installed; its blackbox comparison is in the history of this script (nb201 only)")
+    except ImportError:
+        print("Syne Tune is not installed: its column is left out")
+    scaling = []
+    for folder in args.tables:
+        medians, rows = run_table(folder, args.repeat)
+        name = json.loads((Path(folder) / "manifest.json").read_text())["name"]
+        report(name if rows < 1_000_000 else name + " (full)", rows, medians, args.repeat)
+        scaling.append((name, rows, medians))
+    print(f"\nscaling (wall): {'table':18s} {'rows':>10s} {'open+first':>11s} {'RSS MB':>7s} {'aggregate':>10s}"
+          f" {'cold':>8s}")
+    for name, rows, medians in scaling:
+        ours_ = medians["nbx11"]
+        print(f"{'':16s}{name:18s} {rows:10,d} {ours_['open + first curve'][0] * 1e3:8.2f} ms"
+              f" {ours_['peak RSS after first lookup MB'][0]:7.1f} {ours_['full aggregate (warm)'][0] * 1e3:7.2f} ms"
+              f" {medians['cold nbx11']['cold process'][0] * 1e3:5.0f} ms")
+
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "build-syne":
-        build_syne(sys.argv[2])
-    elif len(sys.argv) == 3 and sys.argv[1] in ("ours", "syne"):
-        print(json.dumps({"ours": ours, "syne": syne}[sys.argv[1]](*([] if sys.argv[1] == "ours" else [sys.argv[2]]))))
+    if len(sys.argv) == 4 and sys.argv[1] in ("prepare", "ours", "memmap"):
+        result = {"prepare": prepare, "ours": ours, "memmap": memmap}[sys.argv[1]](sys.argv[2], sys.argv[3])
+        if result is not None:
+            print(json.dumps(result))
     else:
         main()

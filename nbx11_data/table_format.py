@@ -18,13 +18,16 @@ Example:
     >>> type_name(schema.field("valid_acc").type)
     'fixed_size_list<float32>[3]'
     >>> json.loads(schema.metadata[b"nbx11"])["schema_version"]
-    1
+    2
+    >>> shard_schema(schema).names[:7]
+    ['arch_id', 'arch', 'arch_index', 'seed', 'budget', 'source', 'dataset']
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -32,8 +35,12 @@ import pyarrow as pa
 
 from nbx11_data.errors import CorruptFileError, UnknownNameError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1: shards under dataset=<d>/, no dataset column, no stored index
 METADATA_KEY = b"nbx11"
+SHARD_KEY = b"nbx11_shard"  # per-shard footer metadata: {"dataset": ...}
+COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")  # column and view names: SQL identifiers
+DATASET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}")  # dataset names: quoted as SQL string literals
 KINDS = ("identity", "curve", "final", "cost")
 FINAL_SUFFIX = "_final"
 DIRECTIONS = ("max", "min", None)
@@ -67,6 +74,26 @@ IDENTITY_COLUMNS = (
     (Column("source", "identity", None, None, "'measured' or 'surrogate:<checkpoint-id>'"), pa.string()),
 )
 IDENTITY_NAMES = tuple(column.name for column, _ in IDENTITY_COLUMNS)
+DATASET_COLUMN = Column("dataset", "identity", None, None, "the dataset the run was trained on")
+
+
+def check_name(name, pattern: re.Pattern = COLUMN_NAME, kind: str = "column name") -> str:
+    """``name`` if it matches ``pattern`` in full, else :class:`CorruptFileError` (names become SQL identifiers).
+
+    Example:
+        >>> check_name("valid_acc")
+        'valid_acc'
+    """
+    if not isinstance(name, str) or not pattern.fullmatch(name):
+        raise CorruptFileError(f"{kind} {name!r} is not allowed: it must match {pattern.pattern}")
+    return name
+
+
+def shard_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema of a shard file: ``schema`` with the string column ``dataset`` after the identity columns."""
+    meta = {k: v for k, v in asdict(DATASET_COLUMN).items() if k != "name" and v is not None}
+    at = schema.get_field_index("source") + 1
+    return schema.insert(at, pa.field("dataset", pa.string(), nullable=False, metadata=meta))
 
 
 def curve_type(epochs: int) -> pa.DataType:
@@ -99,6 +126,7 @@ def build_schema(curves: list[Column], costs: list[Column], epochs: int, extra: 
         raise ValueError(f"duplicate column names in {names}")
     arrow_fields = []
     for column, arrow_type, nullable in fields:
+        check_name(column.name)
         meta = {k: v for k, v in asdict(column).items() if k != "name" and v is not None}
         arrow_fields.append(pa.field(column.name, arrow_type, nullable=nullable, metadata=meta))
         described.append(asdict(column))

@@ -1,14 +1,12 @@
-"""Open a benchmark folder: fast in-memory lookups, DuckDB SQL over its shards.
+"""Open a benchmark folder: lookups through its index, DuckDB SQL over its shards.
 
-Lookups (``curve``, ``curves``, ``query``) go through an index built lazily
-on first use from the dictionary-encoded identity columns (dicts from
-canonical string and from arch_id to position, an array from ``arch_index``
-to position, numpy arrays position -> row per dataset/budget/seed) and a
-compact in-memory store per (dataset, curve column), decoded a few thousand
-rows at a time (:mod:`.curve_store`). A batch of ``arch_index`` ints is
-located in numpy, canonical strings with one C-level dict pass; other
-representations are parsed once each. SQL goes to DuckDB views
-``curves``, ``curves_long`` and ``final`` over the shard files. Rows a
+Three rooms do the work: the index (:mod:`.index`: architecture -> position ->
+row, memory-mapped from the table's ``index/``, or built on first use for a
+schema-1 table), the column store (:mod:`.columns`: shards opened once, footer
+checked, one curve's row group decoded at a time) and the SQL views
+(:mod:`.views`). A batch of ``arch_index`` ints is located in numpy, canonical
+strings and arch_ids by their stored keys; other representations are parsed
+once each. Rows a
 surrogate-built table lacks are predicted live by its checkpoint
 (:mod:`.fallback`); every result says where it came from (``source``:
 ``measured``, ``table:<checkpoint>`` or ``live:<checkpoint>``). Nothing here
@@ -25,24 +23,22 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
-from itertools import repeat
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from nbx11_data import locations, manifest as manifest_io, spaces, vocabulary
-from nbx11_data.errors import ArchitectureNotFoundError, CorruptFileError, UnknownNameError
-from nbx11_data.readers import arguments
-from nbx11_data.readers.curve_store import CurveStore
+from nbx11_data.errors import ArchitectureNotFoundError, UnknownNameError
+from nbx11_data.readers import arguments, index as index_io, views
+from nbx11_data.readers.columns import ColumnStore
 from nbx11_data.readers.download import downloaded_datasets
 from nbx11_data.readers.fallback import Fallback
 from nbx11_data.table_format import FINAL_SUFFIX, final_values
 
-_DEFAULT = object()  # "argument not given" (seed=None means the mean-curve rows)
-_IDENTITY = ["arch_id", "arch", "arch_index", "seed", "budget"]
-_BATCH_ROWS = 4096  # curve columns are decoded this many rows at a time
+_DEFAULT: Any = object()  # "argument not given" (seed=None means the mean-curve rows)
 PARSED_STRINGS_KEPT = 1 << 16  # architecture strings whose parse a session keeps (outside the table's names)
 
 
@@ -55,6 +51,8 @@ def open(name: str, root: str | Path | None = None, fallback: bool = True) -> "B
     """
     name, fallback = arguments.benchmark_name(name), arguments.flag("fallback", fallback)
     root = arguments.folder("tables root", root, optional=True)
+    if root is None and "/" in str(name) and (Path(name) / manifest_io.FILENAME).is_file():
+        return Benchmark(Path(name), fallback=fallback)  # a folder's path: no root is searched
     roots = locations.table_roots(root)
     folder = locations.find_table(name, root)
     if folder is None:
@@ -83,12 +81,16 @@ class Benchmark:
         self.costs = [c["name"] for c in columns if c["kind"] == "cost"]
         self.columns = {c["name"]: c for c in columns}
         self.defaults = dict(self.manifest.get("defaults", {}))
-        self._shards = {d: [s for s in self.manifest["shards"] if s["partition"]["dataset"] == d] for d in self.datasets}
-        self._index = None
-        self._matrices: dict[tuple[str, str], np.ndarray] = {}  # scalar columns
-        self._stores: dict[tuple[str, str], CurveStore] = {}  # curve columns
-        self._connection = None
-        self._sources: dict[str, np.ndarray] = {}
+        self.store = ColumnStore(self.folder, self.manifest, self.datasets, self.name)
+        self._shards = self.store.shards
+        self._index: index_io.Index | None = None
+        self._connections: dict[bool, Any] = {}  # sandbox -> DuckDB connection
+        self._registered: dict[str, Any] = {}
+        self._labels = np.array([_source_label(v) for v in self.manifest.get("index", {}).get("sources", [])]
+                                + [""], dtype=object)
+        if self.manifest["schema_version"] == 1:
+            warnings.warn(f"{self.name}: a schema-1 table (no stored index; it is built on first use); rebuild it"
+                          f" with `nbx11 build {self.name}` to open it in milliseconds", stacklevel=3)
         # strings that are not the table's canonical names or ids are parsed once per session
         self._describe_string = lru_cache(maxsize=PARSED_STRINGS_KEPT)(self._parse_and_name)
         self.fallback = Fallback.of(self.manifest, self.datasets, self.epochs, self.budgets) if fallback else None
@@ -98,7 +100,8 @@ class Benchmark:
 
     # ----- lookups ---------------------------------------------------------------------------------------
 
-    def curve(self, arch, dataset=None, metric=None, seed=_DEFAULT, budget=None, with_source=False):
+    def curve(self, arch: Any, dataset: str | None = None, metric: str | None = None, seed: Any = _DEFAULT,
+              budget: int | None = None, with_source: bool = False) -> np.ndarray | tuple[np.ndarray, str]:
         """The curve of one architecture (any representation the space accepts), epochs 1..budget, float32.
 
         ``with_source=True`` returns ``(curve, source)``.
@@ -109,10 +112,11 @@ class Benchmark:
         if row < 0:
             values, sources = self.curves([arch], dataset, metric, seed, budget, with_source=True)
             return (values[0], sources[0]) if with_source else values[0]
-        curve = self._curves(dataset, metric).row(row, self.budgets[budget])
-        return (curve, self._source_labels(dataset)[row]) if with_source else curve
+        curve = self.store.curve(dataset, metric, row, self.budgets[budget])
+        return (curve, self._sources_of(np.array([row]), dataset)[0]) if with_source else curve
 
-    def curves(self, archs, dataset=None, metric=None, seed=_DEFAULT, budget=None, with_source=False):
+    def curves(self, archs: Any, dataset: str | None = None, metric: str | None = None, seed: Any = _DEFAULT,
+               budget: int | None = None, with_source: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Curves of many architectures as one (n, epochs) float32 array, in the order given.
 
         ``with_source=True`` returns ``(curves, sources)``, ``sources`` one string per row.
@@ -123,16 +127,17 @@ class Benchmark:
         rows, live = self._gather(archs, dataset, budget, [seed] * len(archs), [metric])
         epochs = self.budgets[budget]
         if live is None:
-            out = self._curves(dataset, metric).take(rows, epochs)
+            out = self.store.curves(dataset, metric, rows, epochs)
         else:
             out = np.empty((len(rows), epochs), dtype=np.float32)
             hit = rows >= 0
             if hit.any():  # a request of misses only never reads the table's curves
-                out[hit] = self._curves(dataset, metric).take(rows[hit], epochs)
+                out[hit] = self.store.curves(dataset, metric, rows[hit], epochs)
             out[~hit] = live.curves[metric][:, :epochs]
         return (out, self._sources_of(rows, dataset)) if with_source else out
 
-    def query(self, archs, dataset=None, metrics=None, seed=_DEFAULT, budget=None, epoch=None, arrow=False):
+    def query(self, archs: Any, dataset: str | None = None, metrics: list[str] | None = None, seed: Any = _DEFAULT,
+              budget: int | None = None, epoch: int | None = None, arrow: bool = False) -> Any:
         """One row per architecture: identity, source, then each metric's value at ``epoch`` (1-based; default
         final).
 
@@ -161,9 +166,9 @@ class Benchmark:
         for metric in metrics:
             values = np.empty(len(rows), dtype=np.float32)
             if epoch is None:
-                values[hit] = self._matrix(dataset, metric + FINAL_SUFFIX)[rows[hit]]
+                values[hit] = self.store.scalar(dataset, metric + FINAL_SUFFIX, np.float32)[rows[hit]]
             else:
-                values[hit] = self._curves(dataset, metric).take(rows[hit], epoch)[:, -1]
+                values[hit] = self.store.curves(dataset, metric, rows[hit], epoch)[:, -1]
             if live is not None:
                 curves = live.curves[metric][:, : self.budgets[budget]]
                 values[~hit] = final_values(curves) if epoch is None else curves[:, epoch - 1]
@@ -171,7 +176,8 @@ class Benchmark:
         table = pa.table(columns)
         return table if arrow else table.to_pandas()
 
-    def rows(self, archs, seeds=_DEFAULT, dataset=None, budget=None, arrow=True):
+    def rows(self, archs: Any, seeds: Any = _DEFAULT, dataset: str | None = None, budget: int | None = None,
+             arrow: bool = True) -> Any:
         """Whole rows, one per (architecture, seed), with the columns of the ``curves`` view.
 
         Table rows for hits, live predictions for the rest (``source`` says which); ``seeds``: one seed or
@@ -202,8 +208,8 @@ class Benchmark:
             curves = np.empty((len(rows), self.epochs), dtype=np.float32)
             final = np.empty(len(rows), dtype=np.float32)
             if any_hit:
-                curves[hit] = self._curves(dataset, metric).take(rows[hit], self.epochs)
-                final[hit] = self._matrix(dataset, metric + FINAL_SUFFIX)[rows[hit]]
+                curves[hit] = self.store.curves(dataset, metric, rows[hit], self.epochs)
+                final[hit] = self.store.scalar(dataset, metric + FINAL_SUFFIX, np.float32)[rows[hit]]
             if live is not None:
                 curves[~hit] = live.curves[metric]
                 final[~hit] = final_values(live.curves[metric])
@@ -214,32 +220,33 @@ class Benchmark:
         for cost in self.costs:
             values = np.full(len(rows), np.nan)
             if any_hit:
-                values[hit] = self._cost_column(dataset, cost)[rows[hit]]
+                values[hit] = self.store.scalar(dataset, cost, np.float64)[rows[hit]]
             columns[cost] = pa.array(values, pa.float64(), from_pandas=True)
         columns["dataset"] = pa.array([dataset] * len(rows), pa.string())
         table = pa.table(columns)
         return table if arrow else table.to_pandas()
 
-    def register(self, name: str, archs, seeds=_DEFAULT, dataset=None, budget=None) -> None:
+    def register(self, name: str, archs: Any, seeds: Any = _DEFAULT, dataset: str | None = None,
+                 budget: int | None = None) -> None:
         """Make :meth:`rows` of ``archs`` a DuckDB view ``name`` beside ``curves``, with the same columns.
 
         Example: ``bench.register("candidates", archs, seeds=range(5))`` then
         ``bench.sql("SELECT source, avg(val_score_final) FROM candidates GROUP BY source")``.
         """
         name = arguments.view_name(name)
-        self.connection.register(name, self.rows(archs, seeds, dataset, budget))
+        table = self._registered[name] = self.rows(archs, seeds, dataset, budget)
+        for connection in self._connections.values():
+            connection.register(name, table)
 
-    def archs(self, dataset=None) -> list[str]:
+    def archs(self, dataset: str | None = None) -> list[str]:
         """Canonical strings of the architectures in the table (of ``dataset``, default all), in table order."""
         dataset = arguments.name("dataset", dataset, self.datasets)
         index = self._ensure_index()
-        if dataset is None:
-            return index["names"].tolist()
-        dataset = self._check("dataset", dataset, self.datasets)
-        start = index["offsets"][dataset]
-        positions = index["position_of_row"][start:start + sum(s["rows"] for s in self._shards[dataset])]
+        held = self.datasets if dataset is None else [self._check("dataset", dataset, self.datasets)]
+        positions = np.concatenate([index.position_of_row[index.offsets[d]:index.offsets[d] + self.store.rows(d)]
+                                    for d in held])
         first = np.unique(positions, return_index=True)[1]
-        return index["names"][positions[np.sort(first)]].tolist()
+        return index.names(positions[np.sort(first)])
 
     def info(self) -> dict:
         """Name, space, datasets, metrics (unit, direction), costs, budgets, seeds, rows, provenance, code version."""
@@ -249,8 +256,9 @@ class Benchmark:
             "metrics": {m: {k: self.columns[m].get(k) for k in ("unit", "direction", "description")}
                         for m in self.metrics},
             "costs": {c: {k: self.columns[c].get(k) for k in ("unit", "description")} for c in self.costs},
-            "epochs": self.epochs, "budgets": self.budgets, "seeds": index["seeds"], "defaults": self.defaults,
-            "architectures": len(index["names"]),
+            "epochs": self.epochs, "budgets": self.budgets, "defaults": self.defaults,
+            "seeds": sorted({s for d, _, s in index.keys if d in self.datasets}, key=lambda s: -1 if s is None else s),
+            "architectures": index.positions,
             "rows": {d: sum(s["rows"] for s in self._shards[d]) for d in self.datasets},
             "sources": sorted({p["name"] for p in self.manifest["provenance"]}),
             "code_version": self.manifest["code_version"],
@@ -262,38 +270,28 @@ class Benchmark:
 
     # ----- SQL -------------------------------------------------------------------------------------------
 
-    def sql(self, query: str, params=None):
-        """Run ``query`` in DuckDB over the views ``curves``, ``curves_long``, ``final``; returns a relation."""
-        return self.connection.sql(query, params=params) if params is not None else self.connection.sql(query)
+    def sql(self, query: str, params: Any = None, sandbox: bool = False) -> Any:
+        """Run ``query`` in DuckDB over the views ``curves``, ``curves_long``, ``final``; returns a relation.
+
+        ``sandbox=True``: the query sees the benchmark's views (and :meth:`register`-ed ones) and nothing else:
+        reading other files, writing (``COPY ... TO``), ``ATTACH`` and extensions fail.
+        """
+        connection = self._connect(sandbox)
+        return connection.sql(query, params=params) if params is not None else connection.sql(query)
 
     @property
-    def connection(self):
+    def connection(self) -> Any:
         """The DuckDB connection with the views registered (created on first use)."""
-        if self._connection is None:
-            import duckdb
+        return self._connect(False)
 
-            con = duckdb.connect()
-            try:
-                con.execute("SET enable_progress_bar = false")
-            except duckdb.InvalidInputException:  # Jupyter without ipywidgets refuses the setting; it is off there
-                pass
-            files = ", ".join("'" + str(self.folder / s["path"]).replace("'", "''") + "'"
-                              for d in self.datasets for s in self._shards[d])
-            label = "CASE WHEN source LIKE 'surrogate:%' THEN 'table:' || source[11:] ELSE source END AS source"
-            con.execute(f"CREATE VIEW curves AS SELECT * REPLACE ({label})"
-                        f" FROM read_parquet([{files}], hive_partitioning = true)")
-            identity = "arch_id, arch, arch_index, dataset, seed, budget, source"
-            epochs = f"UNNEST(generate_series(1, {self.epochs})) AS epoch"
-            unnest = ", ".join(f"UNNEST({m}::FLOAT[]) AS {m}" for m in self.metrics)
-            budget_epochs = " ".join(f"WHEN {b} THEN {e}" for b, e in self.budgets.items())
-            con.execute(f"CREATE VIEW curves_long AS SELECT * FROM (SELECT {identity}, {epochs}, {unnest},"
-                        f" CASE budget {budget_epochs} ELSE {self.epochs} END AS _last FROM curves)"
-                        " WHERE epoch <= _last")
-            finals = ", ".join(f"{m}{FINAL_SUFFIX} AS {m}" for m in self.metrics)
-            costs = "".join(f", {c}" for c in self.costs)
-            con.execute(f"CREATE VIEW final AS SELECT {identity}, {finals}{costs} FROM curves")
-            self._connection = con
-        return self._connection
+    def _connect(self, sandbox: bool) -> Any:
+        connection = self._connections.get(sandbox)
+        if connection is None:
+            connection = self._connections[sandbox] = views.connect(self, sandbox=sandbox)
+            for name, table in self._registered.items():
+                connection.register(name, table)
+        return connection
+
 
     # ----- internals -------------------------------------------------------------------------------------
 
@@ -317,6 +315,8 @@ class Benchmark:
 
     def _metric(self, name) -> str:
         """The curve column ``name`` means: its own name or an alias (:mod:`nbx11_data.vocabulary`)."""
+        if type(name) is str and name in self.columns and self.columns[name]["kind"] == "curve":
+            return name
         column = vocabulary.resolve(name, self.metrics) if isinstance(name, str) else None
         return self._check("metric", name if column is None else column, self.metrics)
 
@@ -329,17 +329,16 @@ class Benchmark:
     def _position(self, arch, missing_ok: bool = False) -> int:
         """Position of ``arch`` among the table's architectures; the miss path raises (or -1 if ``missing_ok``)."""
         index = self._ensure_index()
-        by_index = index["by_index"]
+        by_index = index.by_index
         if type(arch) is str:
-            position = index["by_name"].get(arch)
-            position = index["by_id"].get(arch) if position is None else position
-            if position is not None:
+            position = index.position(arch)
+            if position >= 0:
                 return position
         if type(arch) is int and by_index is not None and 0 <= arch < len(by_index) and by_index[arch] >= 0:
             return int(by_index[arch])
         arch_id = self.space.arch_id(arch)  # parses: invalid input raises InvalidArchitectureError
-        position = index["by_id"].get(arch_id)
-        if position is None:
+        position = index.id_position(arch_id)
+        if position < 0:
             if missing_ok:
                 return -1
             self._not_found(arch, arch_id)
@@ -348,7 +347,7 @@ class Benchmark:
     def _row(self, arch, dataset, budget, seed) -> int:
         """Row of (arch, dataset, budget, seed), -1 if the table has none (invalid ``arch`` raises)."""
         index = self._ensure_index()
-        rows = index["rows"].get((dataset, budget, seed))
+        rows = index.rows_of(dataset, budget, seed)
         position = self._position(arch, missing_ok=True)
         return -1 if rows is None or position < 0 else int(rows[position])
 
@@ -356,22 +355,14 @@ class Benchmark:
         """Positions of ``archs`` found without parsing: canonical strings, arch_ids and (where the space
         enumerates) ``arch_index`` ints; -1 for anything else (the caller parses those)."""
         index = self._ensure_index()
-        by_index = index["by_index"]
+        by_index = index.by_index
         if by_index is not None and archs and isinstance(archs[0], (int, np.integer)):
             kinds = set(map(type, archs))
             if not any(issubclass(k, (bool, np.bool_)) or not issubclass(k, (int, np.integer)) for k in kinds):
                 ints = np.asarray(archs, dtype=np.int64)
                 inside = (ints >= 0) & (ints < len(by_index))
-                return np.where(inside, by_index[np.where(inside, ints, 0)], -1)
-        by_name, by_id = index["by_name"], index["by_id"]
-        try:
-            positions = np.array(list(map(by_name.get, archs, repeat(-1))), dtype=np.int64)
-            missing = np.flatnonzero(positions < 0).tolist()
-            positions[missing] = [by_id.get(archs[i], -1) for i in missing]
-        except TypeError:  # an unhashable representation (a list of ops...): look up strings only
-            positions = np.array([by_name.get(a, by_id.get(a, -1)) if type(a) is str else -1 for a in archs],
-                                 dtype=np.int64)
-        return positions
+                return np.where(inside, by_index[np.where(inside, ints, 0)], -1).astype(np.int64)
+        return index.positions_of(archs)
 
     def _locate(self, archs: list, dataset, budget, seeds: list, described: dict) -> np.ndarray:
         """Row of each (arch, seed) for (dataset, budget); -1 where the table has none (invalid archs raise).
@@ -386,14 +377,15 @@ class Benchmark:
             arch = archs[i]
             info = self._describe(arch)  # parses: invalid input raises InvalidArchitectureError
             described[i] = info
-            positions[i] = index["by_id"].get(info[2], -1)
+            positions[i] = index.id_position(info[2])
         out = np.full(len(archs), -1, dtype=np.int64)
-        distinct = list(dict.fromkeys(seeds))
-        for seed in distinct:
-            rows = index["rows"].get((dataset, budget, seed))
+        distinct = dict(zip(dict.fromkeys(seeds), range(len(seeds))))  # seed -> its number, in first-seen order
+        which = np.fromiter(map(distinct.__getitem__, seeds), np.int64, len(seeds)) if len(distinct) > 1 else None
+        for seed, k in distinct.items():
+            rows = index.rows_of(dataset, budget, seed)
             if rows is None:
                 continue
-            pick = slice(None) if len(distinct) == 1 else np.fromiter((s == seed for s in seeds), bool, len(seeds))
+            pick = slice(None) if which is None else which == k
             known_positions = positions[pick]
             out[pick] = np.where(known_positions >= 0, rows[np.maximum(known_positions, 0)], -1)
         return out
@@ -431,46 +423,26 @@ class Benchmark:
         """Canonical strings and arch_ids of ``rows`` (table rows, or the parsed misses of ``live``)."""
         index = self._ensure_index()
         hit = rows >= 0
-        positions = index["position_of_row"][index["offsets"][dataset] + rows[hit]]
+        positions = index.position_of_row[index.offsets[dataset] + rows[hit]]
         names = np.empty(len(rows), dtype=object)
         ids = np.empty(len(rows), dtype=object)
-        names[hit] = index["names"][positions]
-        ids[hit] = index["ids"][positions]
+        names[hit] = index.names(positions)
+        ids[hit] = index.arch_ids(positions)
         if live is not None:
             names[live.missing], ids[live.missing] = live.names, live.ids
         return names.tolist(), ids.tolist()
 
     def _sources_of(self, rows: np.ndarray, dataset: str) -> np.ndarray:
-        """``source`` of each row: the table's label for hits, ``live:<checkpoint>`` for -1."""
+        """``source`` of each row: the table's label for hits (``measured``, or ``table:<checkpoint>`` for a
+        stored ``surrogate:<checkpoint>``), ``live:<checkpoint>`` for -1."""
+        index = self._ensure_index()
+        codes = np.full(len(rows), len(self._labels) - 1, dtype=np.int64)
         hit = rows >= 0
-        if hit.any():
-            labels = self._source_labels(dataset)
-            out = labels.take(np.maximum(rows, 0)) if len(labels) else np.empty(len(rows), dtype=object)
-        else:
-            out = np.empty(len(rows), dtype=object)
+        codes[hit] = index.source_codes[index.offsets[dataset] + rows[hit]]
+        out = self._labels[codes]
         if not hit.all():
-            out[rows < 0] = self.fallback.label(dataset)
+            out[~hit] = self.fallback.label(dataset)
         return out
-
-    def _source_labels(self, dataset: str) -> np.ndarray:
-        """Per table row of ``dataset``: ``measured`` or ``table:<checkpoint>`` (stored ``surrogate:<checkpoint>``)."""
-        labels = self._sources.get(dataset)
-        if labels is None:
-            import pyarrow as pa
-
-            column = pa.chunked_array([self._read(s, ["source"]).column(0) for s in self._shards[dataset]])
-            encoded = column.combine_chunks().dictionary_encode()
-            names = np.array([_source_label(v) for v in encoded.dictionary.to_pylist()] + [""], dtype=object)
-            labels = self._sources[dataset] = names[encoded.indices.to_numpy(zero_copy_only=False)]
-        return labels
-
-    def _cost_column(self, dataset: str, cost: str) -> np.ndarray:
-        """Cost column ``cost`` of ``dataset`` as float64 (NaN = NULL), in table order."""
-        key = (dataset, "cost:" + cost)
-        if key not in self._matrices:
-            parts = [self._read(s, [cost]).column(0).to_numpy().astype(np.float64) for s in self._shards[dataset]]
-            self._matrices[key] = np.concatenate(parts) if parts else np.empty(0)
-        return self._matrices[key]
 
     def _not_found(self, arch, arch_id=None, dataset=None, budget=None, seed=None):
         """The single miss path: the architecture, or its (dataset, budget, seed) row, is not in the table."""
@@ -479,115 +451,27 @@ class Benchmark:
             raise ArchitectureNotFoundError(f"{self.name}: architecture {text} (arch_id {arch_id}) is not in the table")
         index = self._ensure_index()
         position = self._position(arch)
-        have = sorted(((b, s) for (d, b, s), rows in index["rows"].items() if d == dataset and rows[position] >= 0),
+        have = sorted(((b, s) for d, b, s in index.keys if d == dataset and index.rows_of(d, b, s)[position] >= 0),
                       key=lambda bs: (bs[0], -1 if bs[1] is None else bs[1]))
         offer = [f"budget={b} seed={s}" for b, s in have]
         raise UnknownNameError(f"(budget, seed) for {text} on {dataset}", f"budget={budget} seed={seed}", offer)
 
-    def _ensure_index(self) -> dict:
+    def _ensure_index(self) -> index_io.Index:
         if self._index is None:
-            self._index = self._build_index()
+            self._index = self._load_index()
         return self._index
 
-    def _build_index(self) -> dict:
-        """Positions (distinct architectures, in table order) and the row of each position per
-        (dataset, budget, seed), from the dictionary-encoded identity columns."""
+    def _load_index(self) -> index_io.Index:
+        """The stored index, memory-mapped; for a schema-1 table, the same arrays computed from its shards."""
+        if self.manifest["schema_version"] >= 2:
+            return index_io.load(self.folder, self.manifest["index"])
         import pyarrow as pa
 
-        table = pa.concat_tables([self._read(shard, _IDENTITY) for d in self.datasets for shard in self._shards[d]])
-        arch_id = table.column("arch_id").unify_dictionaries()  # the Parquet dictionaries, merged: no decoding
-        codes = pa.chunked_array([chunk.indices for chunk in arch_id.chunks], pa.int32()).combine_chunks()
-        encoded = codes.dictionary_encode()  # position = code's rank of first appearance: table order
-        position_of_row = encoded.indices.to_numpy().astype(np.int64)
-        first_row = np.unique(position_of_row, return_index=True)[1]
-        ids = np.array(arch_id.chunk(0).dictionary.take(encoded.dictionary).to_pylist(), dtype=object)
-        names = np.array(table.column("arch").take(first_row).to_pylist(), dtype=object)
-        by_name = dict(zip(names.tolist(), range(len(names))))
-        by_id = dict(zip(ids.tolist(), range(len(ids))))
-        by_index = None
-        arch_index = table.column("arch_index").take(first_row)
-        if hasattr(self.space, "arch_index") and len(arch_index) and not arch_index.null_count:
-            arch_index = arch_index.to_numpy().astype(np.int64)
-            by_index = np.full(arch_index.max() + 1, -1, dtype=np.int64)
-            by_index[arch_index] = np.arange(len(arch_index))
-        budgets = table.column("budget").to_numpy().astype(np.int64)
-        seeds = table.column("seed").fill_null(-1).to_numpy().astype(np.int64)
-        null_seed = table.column("seed").is_null().to_numpy(zero_copy_only=False)
-        keys = (budgets << 33) + np.where(null_seed, 0, seeds + 2**31 + 1)  # one int per (budget, seed)
-        offsets, rows, start = {}, {}, 0
-        for dataset in self.datasets:
-            count = sum(s["rows"] for s in self._shards[dataset])
-            offsets[dataset] = start
-            part_keys, part_positions = keys[start:start + count], position_of_row[start:start + count]
-            for key in np.unique(part_keys):
-                mask = part_keys == key
-                lookup = np.full(len(ids), -1, dtype=np.int64)
-                lookup[part_positions[mask]] = np.flatnonzero(mask)
-                low = int(key) & (2**33 - 1)
-                rows[(dataset, int(key) >> 33, None if low == 0 else low - 2**31 - 1)] = lookup
-            start += count
-        all_seeds = sorted({s for _, _, s in rows}, key=lambda s: -1 if s is None else s)
-        return {"names": names, "ids": ids, "by_name": by_name, "by_id": by_id, "by_index": by_index, "rows": rows,
-                "offsets": offsets, "position_of_row": position_of_row, "seeds": all_seeds}
-
-    def _curves(self, dataset: str, metric: str) -> CurveStore:
-        """Curve column ``metric`` of ``dataset`` in table order, read a few thousand rows at a time."""
-        key = (dataset, metric)
-        store = self._stores.get(key)
-        if store is None:
-            blocks = (batch.column(0).flatten().to_numpy().reshape(batch.num_rows, -1)
-                      for shard in self._shards[dataset] for batch in self._batches(shard, metric))
-            store = self._stores[key] = CurveStore(blocks)
-        return store
-
-    def _matrix(self, dataset: str, column: str) -> np.ndarray:
-        """Scalar column ``column`` of ``dataset`` as float32 (NaN = NULL), in table order."""
-        key = (dataset, column)
-        matrix = self._matrices.get(key)
-        if matrix is None:
-            parts = [self._read(s, [column]).column(0).to_numpy().astype(np.float32) for s in self._shards[dataset]]
-            matrix = self._matrices[key] = np.concatenate(parts)
-        return matrix
-
-    def _parquet(self, shard: dict):
-        """The shard as a memory-mapped ``pyarrow.parquet.ParquetFile``, checked against the manifest."""
-        import pyarrow.parquet as pq
-
-        path = self.folder / shard["path"]
-        try:
-            file = pq.ParquetFile(path, memory_map=True, read_dictionary=["arch_id", "arch"])
-        except FileNotFoundError:
-            raise CorruptFileError(f"{path}: shard listed in the manifest is missing") from None
-        except Exception as err:  # pyarrow raises several types for damaged files
-            raise self._unreadable(shard, err) from None
-        if file.metadata.num_rows != shard["rows"]:
-            raise CorruptFileError(f"{path}: {file.metadata.num_rows} rows, manifest says {shard['rows']}")
-        return file
-
-    def _read(self, shard: dict, columns: list[str]):
-        """``columns`` of a shard as a pyarrow Table; ``arch``/``arch_id`` stay dictionary-encoded as stored.
-
-        One thread: on few cores it is as fast, and holds less memory.
-        """
-        try:
-            return self._parquet(shard).read(columns, use_threads=False)
-        except CorruptFileError:
-            raise
-        except Exception as err:  # pyarrow raises several types for damaged pages
-            raise self._unreadable(shard, err) from None
-
-    def _batches(self, shard: dict, column: str):
-        """Column ``column`` of a shard as RecordBatches of ``_BATCH_ROWS`` rows, decoded one at a time."""
-        try:
-            yield from self._parquet(shard).iter_batches(_BATCH_ROWS, columns=[column], use_threads=False)
-        except CorruptFileError:
-            raise
-        except Exception as err:
-            raise self._unreadable(shard, err) from None
-
-    def _unreadable(self, shard: dict, err: Exception) -> CorruptFileError:
-        return CorruptFileError(f"{self.folder / shard['path']}: shard is not readable ({err});"
-                                f" run `nbx11 verify {self.name}`")
+        table = pa.concat_tables([self.store.read(s, index_io.IDENTITY) for d in self.datasets for s in self._shards[d]])
+        arrays, meta = index_io.compute(table, {d: self.store.rows(d) for d in self.datasets},
+                                        enumerable=hasattr(self.space, "arch_index"))
+        self._labels = np.array([_source_label(v) for v in meta["sources"]] + [""], dtype=object)
+        return index_io.Index(arrays, meta)
 
 
 class _Live(NamedTuple):

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -68,10 +69,10 @@ class Fallback:
         self.checkpoint_id = checkpoint["id"]
         self.checkpoint_sha256 = checkpoint.get("checkpoint_json_sha256")
         self._ensemble_loaded = None
-        # the session cache: every predicted batch kept whole, and where each (dataset, arch_id, seed, metric)
-        # lies in them, so a request is gathered with one indexing per batch instead of row by row
-        self._batches: list[np.ndarray] = []  # (n, E) float32, read-only
-        self._cache: dict[tuple, tuple[int, int]] = {}  # (dataset, arch_id, seed, metric) -> (batch, row)
+        # the session cache, per (dataset, metric): every predicted curve in one (n, E) array, and the slot of
+        # each (arch_id, seed) in it, so that a repeated request is one C-level dict pass and one indexing
+        self._curves: dict[tuple[str, str], np.ndarray] = {}
+        self._slots: dict[tuple[str, str], dict[tuple, int]] = {}
 
     @classmethod
     def of(cls, manifest: dict, datasets: list[str], epochs: int, budgets) -> "Fallback | None":
@@ -95,36 +96,31 @@ class Fallback:
         checkpoint lacks are NaN.
         """
         wanted = [m for m in metrics if vocabulary.resolve(m, self._ensemble().metrics)]  # table or checkpoint names
-        rows = list(zip(arch_ids, seeds))
-        cache = self._cache
-        todo: dict[tuple, int] = {}  # (arch_id, seed) -> first row asking for it
-        for i, (arch_id, seed) in enumerate(rows):
-            if any((dataset, arch_id, seed, m) not in cache for m in wanted):
-                todo.setdefault((arch_id, seed), i)
-        if todo:
-            self._predict(dataset, [archs[i] for i in todo.values()], list(todo), wanted)
+        keys = list(zip(arch_ids, seeds))
+        where = {m: self._where(dataset, m, keys) for m in wanted}
+        missing = np.zeros(len(keys), dtype=bool)
+        for slots in where.values():
+            missing |= slots < 0
+        if missing.any():
+            todo = dict.fromkeys(keys[i] for i in np.flatnonzero(missing).tolist())  # (arch_id, seed) -> None
+            first = dict(zip(keys[::-1], range(len(keys) - 1, -1, -1)))  # (arch_id, seed) -> first row asking
+            self._predict(dataset, [archs[first[key]] for key in todo], list(todo), wanted)
+            where = {m: self._where(dataset, m, keys) for m in wanted}
         out = {}
         for metric in metrics:
-            if metric in wanted and rows:
-                out[metric] = self._gather([cache[dataset, arch_id, seed, metric] for arch_id, seed in rows])
+            if metric in wanted and keys:
+                out[metric] = self._curves[dataset, metric][where[metric]]
             else:  # a metric the checkpoint lacks (or no rows)
-                out[metric] = np.full((len(rows), self.epochs), np.nan, dtype=np.float32)
+                out[metric] = np.full((len(keys), self.epochs), np.nan, dtype=np.float32)
         return out
 
-    def _gather(self, where: list[tuple[int, int]]) -> np.ndarray:
-        """The cached curves at ``(batch, row)`` positions, as one new (n, E) array."""
-        where = np.array(where, dtype=np.int64).reshape(-1, 2)
-        batches = np.unique(where[:, 0])
-        if len(batches) == 1:
-            return self._batches[batches[0]][where[:, 1]]
-        out = np.empty((len(where), self.epochs), dtype=np.float32)
-        for batch in batches:
-            mask = where[:, 0] == batch
-            out[mask] = self._batches[batch][where[mask, 1]]
-        return out
+    def _where(self, dataset: str, metric: str, keys: list[tuple]) -> np.ndarray:
+        """Slot of each (arch_id, seed) in the cache of (dataset, metric); -1 where not yet predicted."""
+        slots = self._slots.get((dataset, metric), {})
+        return np.fromiter(map(slots.get, keys, repeat(-1)), np.int64, len(keys))
 
     def _predict(self, dataset: str, archs: list, rows: list[tuple], metrics: list[str]) -> None:
-        """Predict ``rows`` ((arch_id, seed) of parsed ``archs``) and remember where each curve lies."""
+        """Predict ``rows`` ((arch_id, seed) of parsed ``archs``) and add them to the cache."""
         ensemble = self._ensemble()
         for noisy in (False, True):
             picked = [i for i, (_, seed) in enumerate(rows) if (seed is not None) == noisy]
@@ -134,10 +130,13 @@ class Fallback:
             curves = predict_curves(ensemble, [archs[i] for i in picked], [rows[i][0] for i in picked], seeds,
                                     metrics, self.epochs)
             for metric, values in curves.items():
-                values.flags.writeable = False
-                batch = len(self._batches)
-                self._batches.append(values)
-                self._cache.update(((dataset, *rows[i], metric), (batch, row)) for row, i in enumerate(picked))
+                held = self._curves.get((dataset, metric))
+                start = 0 if held is None else len(held)
+                merged = values if held is None else np.concatenate([held, values])
+                merged.flags.writeable = False
+                self._curves[dataset, metric] = merged
+                slots = self._slots.setdefault((dataset, metric), {})
+                slots.update(zip((rows[i] for i in picked), range(start, start + len(picked))))
 
     def _ensemble(self):
         """The checkpoint, checked to be the one that built the table; loaded once per process."""

@@ -185,8 +185,9 @@ def test_full_download_then_cached(tables, mirror, tmp_path):
     got = download(NAME, base_url=url, cache_dir=tmp_path / "cache")
     assert got.path == tmp_path / "cache" / NAME and got.root == tmp_path / "cache"
     assert manifest_io.verify(got.path, content=True)["name"] == NAME
-    assert sorted(got.fetched) == sorted(["README.md", *[s["path"] for s in _shards(tables)]])
-    assert got.bytes_fetched == sum(s["bytes"] for s in _shards(tables)) + (tables / NAME / "README.md").stat().st_size
+    assert sorted(got.fetched) == sorted(["README.md", "index/arrays.bin", *[s["path"] for s in _shards(tables)]])
+    assert got.bytes_fetched == sum(s["bytes"] for s in _shards(tables)) + sum(
+        (tables / NAME / f).stat().st_size for f in ("README.md", "index/arrays.bin"))
     again = download(NAME, base_url=url, cache_dir=tmp_path / "cache")
     assert again.fetched == [] and len(again.cached) == len(got.fetched)
     assert all(state.gets(f"{NAME}/{s['path']}") == 1 for s in _shards(tables))
@@ -195,9 +196,10 @@ def test_full_download_then_cached(tables, mirror, tmp_path):
 def test_partial_download_fetches_only_the_asked_dataset(tables, mirror, tmp_path):
     url, state = mirror
     got = download(NAME, ["cifar100"], seeds=[777], base_url=url, cache_dir=tmp_path / "cache")
-    assert got.fetched == ["README.md", "dataset=cifar100/part-00000-of-00001.parquet"]
-    assert [p for p, _ in state.log if p.endswith(".parquet")] == [f"{NAME}/dataset=cifar100/part-00000-of-00001.parquet"]
-    assert sorted(p.parent.name for p in got.path.glob("*/*.parquet")) == ["dataset=cifar100"]
+    shard = next(s["path"] for s in _shards(tables) if s["partition"]["dataset"] == "cifar100")
+    assert got.fetched == ["README.md", "index/arrays.bin", shard]
+    assert [p for p, _ in state.log if p.endswith(".parquet")] == [f"{NAME}/{shard}"]
+    assert [p.relative_to(got.path).as_posix() for p in got.path.glob("*/*.parquet")] == [shard]
     with pytest.raises(UnknownNameError, match="cifar1000.*allowed: ImageNet16-120, cifar10-valid, cifar100"):
         download(NAME, ["cifar1000"], base_url=url, cache_dir=tmp_path / "cache")
 
@@ -207,7 +209,7 @@ def test_env_vars_choose_mirror_and_cache(mirror, tmp_path, monkeypatch):
     monkeypatch.setenv("NBX11_MIRROR", url)
     monkeypatch.setenv("NBX11_CACHE", str(tmp_path / "envcache"))
     got = download(NAME, ["cifar10-valid"])
-    assert got.path == tmp_path / "envcache" / NAME and len(got.fetched) == 2
+    assert got.path == tmp_path / "envcache" / NAME and len(got.fetched) == 3
 
 
 def test_corrupted_file_is_refused_deleted_and_named(tables, mirror, tmp_path):
@@ -219,7 +221,8 @@ def test_corrupted_file_is_refused_deleted_and_named(tables, mirror, tmp_path):
     bench = tmp_path / "cache" / NAME
     assert not (bench / shard).exists()
     assert list((bench / PARTIAL_DIR).glob("*")) == []
-    assert [p.name for p in (bench / shard).parent.iterdir()] == []  # no temporary file left behind
+    listed = {Path(s["path"]).name for s in _shards(tables)}
+    assert [p.name for p in (bench / shard).parent.iterdir() if p.name not in listed] == []  # no temporary file
     state.corrupt.clear()
     rest = [s["path"] for s in _shards(tables)[1:]]  # the first error stops the download
     assert download(NAME, base_url=url, cache_dir=tmp_path / "cache").fetched == rest
@@ -284,7 +287,9 @@ def test_offline_from_cache_and_unreachable_mirror(mirror, tmp_path):
         dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
     unreachable = download(NAME, ["cifar100"], base_url=dead, cache_dir=tmp_path / "cache")
     assert unreachable.offline and unreachable.cached == offline.cached
-    with pytest.raises(DownloadError, match="ImageNet16-120.*is missing in the cache.*offline"):
+    shard = next(s["path"] for s in manifest_io.load(tmp_path / "cache" / NAME)["shards"]
+                 if s["partition"]["dataset"] == "ImageNet16-120")
+    with pytest.raises(DownloadError, match=f"{shard}.*is missing in the cache.*offline"):
         download(NAME, ["ImageNet16-120"], base_url=dead, cache_dir=tmp_path / "cache")
     with pytest.raises(DownloadError, match="out of reach and other is not cached"):
         download("other", base_url=dead, cache_dir=tmp_path / "cache")
@@ -307,7 +312,7 @@ def test_two_processes_share_one_cache(tables, mirror, tmp_path):
     outputs = [proc.communicate(timeout=120) for proc in procs]
     assert [proc.returncode for proc in procs] == [0, 0], outputs
     counts = sorted(tuple(map(int, out.split())) for out, _ in outputs)
-    total = len(_shards(tables)) + 1
+    total = len(_shards(tables)) + 2  # the shards, README.md and the index
     assert counts == [(0, total), (total, 0)]  # one downloaded everything, the other found it cached
     assert all(state.gets(f"{NAME}/{s['path']}") == 1 for s in _shards(tables))
     assert manifest_io.verify(cache / NAME)["name"] == NAME
@@ -320,7 +325,7 @@ def test_cli_publish_and_download(tables, mirror, tmp_path, capsys):
     assert main(["download", NAME, "--dataset", "cifar100", "--base-url", url,
                  "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert "fetched 2 files" in out and "all verified" in out
+    assert "fetched 3 files" in out and "all verified" in out
     assert main(["download", NAME, "--dataset", "nope", "--base-url", url, "--cache-dir", str(tmp_path / "c")]) == 2
     assert "unknown dataset 'nope'" in capsys.readouterr().err
 

@@ -38,13 +38,14 @@ def _toy(n=50, epochs=4):
 def test_schema_metadata_and_finals(tmp_path):
     schema, rows = _toy()
     info = schema_info(schema)
-    assert info["schema_version"] == 1 and info["epochs"] == 4
+    assert info["schema_version"] == 2 and info["epochs"] == 4
     assert schema.field("valid_acc").metadata[b"unit"] == b"%"
     write_benchmark(tmp_path, {"a": rows}, name="toy", space="nb201", schema=schema, provenance=[], card=CARD)
     import pyarrow.parquet as pq
 
-    table = pq.read_table(tmp_path / "dataset=a/part-00000-of-00001.parquet")
+    table = pq.read_table(tmp_path / "data/part-00000-of-00001.parquet")
     assert table.column("valid_acc_final").to_pylist()[:2] == [1.0, 7.0]  # row 0: NaN after epoch 2
+    assert table.column("dataset").unique().to_pylist() == ["a"]
 
 
 def test_content_hash_ignores_chunking_but_not_values():

@@ -8,7 +8,7 @@
    named by the plan's hash.
    ``--shard i/N`` computes only units ``u`` with ``u % N == i`` (one job of an array); units already
    stored are skipped, so a killed build resumes where it stopped.
-3. **Assembly**: the units, in order, become ``dataset=<d>/part-<i>-of-<n>.parquet`` (a fixed number of
+3. **Assembly**: the units, in order, become ``data/part-<i>-of-<n>.parquet`` (a fixed number of
    rows per shard, from the row width only), then the dataset card and ``manifest.json`` (written last;
    the old manifest is removed first). Runs automatically after a build without ``--shard``; after a job
    array, ``--assemble`` with the same options. The work folder is removed afterwards unless another
@@ -34,14 +34,14 @@ from pathlib import Path
 import numpy as np
 
 from nbx11_data import locations, manifest as manifest_io, spaces
-from nbx11_data.builder.shards import PARTITION_KEY, parquet_bytes, write_card_and_manifest
+from nbx11_data.builder.shards import shard_table, write_card_and_manifest, write_shard
 from nbx11_data.builder.tables.plan import Entry, Plan
 from nbx11_data.builder.tables.surrogate_card import render_card
 from nbx11_data.builder.tables.execute import build_units, unit_rows
 from nbx11_data.builder.tables.lock import work_lock
 from nbx11_data.builder.tables.units import Layout, read_unit, unit_path
 from nbx11_data.errors import CorruptFileError, UnknownNameError
-from nbx11_data.io import atomic_write_bytes, sha256_file
+from nbx11_data.io import sha256_file
 from nbx11_data.surrogate import checkpoint as ck_format
 from nbx11_data.table_format import Column
 
@@ -196,15 +196,10 @@ def assemble(spec: SurrogateBenchmark, plan: Plan, layout: Layout, seeds: list[i
     count = max(1, math.ceil(total / per_shard))
     out.mkdir(parents=True, exist_ok=True)
     (out / manifest_io.FILENAME).unlink(missing_ok=True)  # nobody trusts a folder while its shards change
-    directory = f"{PARTITION_KEY}={layout.dataset}"
-    shards = []
-    for i, table in enumerate(_shard_tables(plan, work, layout, per_shard)):
-        relative = f"{directory}/part-{i:05d}-of-{count:05d}.parquet"
-        atomic_write_bytes(out / relative, parquet_bytes(table))
-        shards.append(manifest_io.shard_entry(out, relative, {PARTITION_KEY: layout.dataset}, table))
+    shards = [write_shard(out, i, count, layout.dataset, shard_table(table, layout.dataset, layout.schema))
+              for i, table in enumerate(_shard_tables(plan, work, layout, per_shard))]
     if len(shards) != count:
         raise CorruptFileError(f"{work}: the units hold other rows than the plan ({len(shards)} shards, {count} planned)")
-    _remove_stale(out, {s["path"] for s in shards})
     entries = plan.entries
     counts = {"predicted": sum(e.runs is None for e in entries), "measured": sum(e.runs is not None for e in entries),
               "measured_runs": sum(len(next(iter(e.runs.values()))) for e in entries if e.runs), "rows": total}
@@ -238,12 +233,6 @@ def _shard_tables(plan: Plan, work: Path, layout: Layout, per_shard: int):
             pending, held = [joined.slice(per_shard)], joined.num_rows - per_shard
     if held or not emitted:
         yield pa.concat_tables(pending).combine_chunks() if pending else layout.schema.empty_table()
-
-
-def _remove_stale(out: Path, keep: set[str]) -> None:
-    for stale in out.glob(f"{PARTITION_KEY}=*/part-*.parquet"):
-        if stale.relative_to(out).as_posix() not in keep:
-            stale.unlink()
 
 
 def _provenance(checkpoint, measured_from: dict | None) -> list[dict]:

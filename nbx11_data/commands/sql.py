@@ -3,6 +3,7 @@
 Example:
     $ nbx11 sql nb201 "SELECT dataset, budget, max(valid_acc) FROM final GROUP BY ALL"
     $ nbx11 sql nb201 "SELECT * FROM curves_long WHERE arch_index = 11" --format csv --out curve11.csv
+    $ nbx11 sql nb201 --sandbox "$QUERY_FROM_A_STRANGER"   # sees the views only: no other file, no write
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("name", help="benchmark name (see `nbx11 list`)")
     parser.add_argument("query", help="a DuckDB SQL query")
     parser.add_argument("--root", help="tables root (default: every root, see nbx11_data.locations)")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="the query sees the benchmark's views and nothing else (no other file, no write, no ATTACH)")
     add_format_argument(parser)
 
 
@@ -30,7 +33,7 @@ def run(args) -> int:
         output_file(args.out)
     bench = nbx11_data.open(args.name, root=args.root)
     try:
-        relation = bench.sql(args.query)
+        relation = bench.sql(args.query, sandbox=args.sandbox)
         if relation is None:
             return 0
         table = relation.to_arrow_table() if hasattr(relation, "to_arrow_table") else relation.arrow()

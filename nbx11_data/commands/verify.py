@@ -1,4 +1,6 @@
-"""``nbx11 verify NAME``: check every shard's sha256, row count and schema (``--content``: decoded rows too).
+"""``nbx11 verify NAME``: check the manifest's structure, every file's sha256 (shards and index), each shard's
+row count, schema and dataset, that every shard on disk is listed (``--content``: decoded rows and the
+index recomputed from them too).
 
 Example:
     $ nbx11 verify nb201
@@ -15,7 +17,8 @@ from nbx11_data.errors import UnknownNameError
 
 def add_arguments(parser) -> None:
     parser.add_argument("name", help="benchmark name (see `nbx11 list`), or a benchmark folder")
-    parser.add_argument("--content", action="store_true", help="also decode every shard and compare content_sha256")
+    parser.add_argument("--content", action="store_true",
+                        help="also decode every shard, compare content_sha256, and recompute the index")
     parser.add_argument("--root", help="tables root (default: every root, see nbx11_data.locations)")
 
 
@@ -27,6 +30,10 @@ def run(args) -> int:
             raise UnknownNameError(f"benchmark (under {roots})", args.name, locations.table_names(args.root))
         folder = Path(args.name)
     checked = manifest.verify(folder, content=args.content)
+    if args.content and checked["schema_version"] >= 2:
+        from nbx11_data.readers import index
+
+        index.check(folder, checked)
     rows = sum(shard["rows"] for shard in checked["shards"])
     print(f"{checked['name']}: {len(checked['shards'])} shards, {rows:,} rows, {len(checked['files'])} file(s): OK")
     return 0
