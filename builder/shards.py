@@ -41,7 +41,7 @@ from nbx11_data.table_format import (DATASET_COLUMN, DATASET_NAME, SCHEMA_VERSIO
                                      schema_info, shard_schema, with_finals)
 
 MAX_SHARD_BYTES = 64 * 1024 * 1024
-ROW_GROUP_BYTES = 1 << 20  # decoded bytes of the widest curve column per row group: one curve reads this much
+ROW_GROUP_BYTES = 1 << 18  # decoded bytes of the widest curve column per row group: one curve reads this much
 PARTITION_KEY = "dataset"
 DATA_DIR = "data"
 

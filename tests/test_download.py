@@ -430,7 +430,7 @@ def test_a_mirror_path_or_hash_that_leaves_the_cache_is_refused_before_anything_
     manifest[where][0][key] = value.format(tmp=tmp_path)
     published.write_text(json.dumps(manifest))
     (state.root / NAME / "manifest.json.sha256").write_text(f"{sha256_file(published)}  manifest.json\n")
-    with pytest.raises(CorruptFileError, match="refused"):
+    with pytest.raises(CorruptFileError, match="refused|must stay inside"):
         download(NAME, base_url=url, cache_dir=tmp_path / "cache")
     assert not list(tmp_path.rglob("escape_file.txt"))
     assert sorted(p.name for p in (tmp_path / "cache" / NAME).iterdir()) == ["manifest.json", "manifest.json.sha256"]
