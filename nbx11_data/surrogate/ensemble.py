@@ -10,6 +10,8 @@ Example (the NAS-Bench-x11 README call, with our import):
 
 from __future__ import annotations
 
+import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
@@ -249,5 +251,43 @@ def first_epoch_features(first: np.ndarray, spec: dict) -> np.ndarray:
 
 
 def load_ensemble(path) -> Ensemble:
-    """Load and verify the checkpoint folder at ``path`` (as NAS-Bench-x11's ``load_ensemble``)."""
-    return Ensemble(ck_format.read(Path(path)))
+    """Load and verify a checkpoint (as NAS-Bench-x11's ``load_ensemble``): a folder, or a name.
+
+    A name is looked up in ``$NBX11_CHECKPOINTS``, then the repository's ``checkpoints/``: a folder of that
+    name (``"nb311-yahpo-x11-v2"``), else the highest version ``<name>-v<N>`` (``"nb311-yahpo"`` -> v3).
+    A checkpoint holding its teacher network loads as a
+    :class:`~nbx11_data.surrogate.teacher_ensemble.TeacherEnsemble`, others as :class:`Ensemble`.
+    """
+    checkpoint = ck_format.read(find_checkpoint(path))
+    if checkpoint.meta.get("model") is not None:
+        from nbx11_data.surrogate import teacher_ensemble
+
+        if checkpoint.meta["model"] != teacher_ensemble.MODEL:
+            raise UnknownNameError(f"model kind of {checkpoint.folder}", checkpoint.meta["model"],
+                                   [teacher_ensemble.MODEL, "(none: LightGBM boosters)"])
+        return teacher_ensemble.TeacherEnsemble(checkpoint)
+    return Ensemble(checkpoint)
+
+
+def checkpoint_roots() -> list[Path]:
+    """Where checkpoint names are looked up: ``$NBX11_CHECKPOINTS``, then the repository's ``checkpoints/``."""
+    env = os.environ.get("NBX11_CHECKPOINTS")
+    return ([Path(env)] if env else []) + [Path(__file__).resolve().parents[2] / "checkpoints"]
+
+
+def find_checkpoint(path) -> Path:
+    """The folder of ``path``: itself if it is a folder, else a checkpoint name resolved as :func:`load_ensemble` says."""
+    folder = Path(path)
+    name = str(path)
+    if folder.is_dir() or "/" in name or os.sep in name:
+        return folder
+    for root in checkpoint_roots():
+        if (root / name / ck_format.MANIFEST).is_file():
+            return root / name
+        versions = [(int(m.group(1)), p) for p in root.glob(f"{name}-v*")
+                    if (m := re.fullmatch(re.escape(name) + r"-v(\d+)", p.name)) and (p / ck_format.MANIFEST).is_file()]
+        if versions:
+            return max(versions)[1]
+    known = sorted(p.name for root in checkpoint_roots() if root.is_dir() for p in root.iterdir()
+                   if (p / ck_format.MANIFEST).is_file())
+    raise UnknownNameError("checkpoint", name, known)
