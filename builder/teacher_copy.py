@@ -222,7 +222,7 @@ def report(recipe, meta: dict, heldout: dict, noise_card: dict, agreement: dict,
         " (`model_v2.onnx`, itself a model fitted to the real NAS-Bench-301 learning curves), not a measured run.",
         "", "## What the weights are", "",
         f"- The teacher's own weights ({network['weights']:,} numbers), copied once from `{data['file']}`"
-        f" (sha256 `{data['sha256']}`; {data['origin']}; license {data['license']}: YAHPO Gym, Apache-2.0;"
+        f" (sha256 `{data['sha256']}`; {data['origin']}; license {data['license']};"
         f" citation: {data['citation']}) into `arrays.npz` (`net.*`), BatchNorms folded into the next linear"
         " layer, float32. `nbx11_data.surrogate.yahpo_net` runs the same arithmetic in numpy: no onnxruntime,"
         " torch or LightGBM at lookup time.",

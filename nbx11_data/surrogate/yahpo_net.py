@@ -25,7 +25,7 @@ import numpy as np
 
 from nbx11_data.surrogate.model import THREADS
 
-BLOCK_ROWS = 512  # rows per matrix product; a fixed shape for every block (the last one is padded)
+BLOCK_ROWS = 128  # rows per matrix product; a fixed shape for every block (the last one is padded)
 _STEPS = {
     "add": lambda x, c: x + c, "sub": lambda x, c: x - c, "rsub": lambda x, c: c - x,
     "mul": lambda x, c: x * c, "div": lambda x, c: x / c, "max": np.maximum, "min": np.minimum,
