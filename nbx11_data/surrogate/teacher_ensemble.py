@@ -36,8 +36,10 @@ NOISE_KINDS = ("gaussian", "kde")  # the window model needs boosters; these two 
 class TeacherEnsemble(Ensemble):
     """Mean curves from the teacher network itself, noise as today's checkpoints (see the module docstring)."""
 
-    def __init__(self, checkpoint: ck_format.Checkpoint):  # noqa: D107 - no boosters to load: Ensemble's own init is not run
+    def __init__(self, checkpoint: ck_format.Checkpoint):
         from nbx11_data import spaces
+
+        # Ensemble.__init__ is not called: it loads LightGBM boosters, which this checkpoint has none of
 
         meta = checkpoint.meta
         self.meta, self.folder = meta, checkpoint.folder
@@ -97,7 +99,7 @@ class TeacherEnsemble(Ensemble):
         """Per metric: ``(metric, mean (m, E) float64, noisy (n, E) float64 or None)``, as Ensemble's."""
         metrics = list(self.metrics if metrics is None else metrics)
         for m in metrics:
-            if m not in self._info or m not in self.metrics:
+            if m not in self.metrics:
                 raise UnknownNameError("metric", m, self.metrics)
         kind = noise or self.default_noise
         if kind not in NOISE_KINDS:
