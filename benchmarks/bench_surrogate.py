@@ -1,11 +1,16 @@
-"""Whole-curve prediction throughput of a surrogate checkpoint, side by side with a peer.
+"""Whole-curve prediction throughput of a surrogate checkpoint, side by side with its peers, in one run.
 
-For a DARTS checkpoint the peer is the YAHPO NB301 ONNX teacher on the same architectures (it
-needs one row per epoch: n x 98 rows); both use all cores. Also timed: the fallback case, 1,000
-unseen architectures x 5 seeds end to end (parse, encode, predict, noise). For other spaces the
-peer is one ``predict`` call per architecture (x11's way of querying).
+For nb311-yahpo (the default): n DARTS cells (``darts.sample(n, seed=0)``), whole 98-epoch noiseless
+curves of every metric, medians of ``--repeat`` interleaved runs (one of each per round) of
 
-    python benchmarks/bench_surrogate.py [checkpoints/nb311-yahpo-v2] [n=10000] [../shared/data/yahpo-nb301]
+- ``new``: ``nb311-yahpo-v3``, the YAHPO network in numpy (``predict_batch``);
+- ``old``: ``nb311-yahpo-x11-v2``, x11's method distilled from it (SVD + LightGBM, ``predict_batch``);
+- peer ``onnxruntime``: the YAHPO ONNX teacher on the same cells (encode + n x 98 rows, all 4 outputs).
+
+Floors: new at least 3x faster than onnxruntime and no slower than old. For a checkpoint of another space
+(a folder as first argument) the peer is one ``predict`` call per architecture (x11's way of querying).
+
+    python benchmarks/bench_surrogate.py [nb311-yahpo | CHECKPOINT] [n=10000] [../shared/data/yahpo-nb301] [repeat=3]
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import numpy as np
 from nbx11_data import load_ensemble, spaces
 from nbx11_data.surrogate.model import THREADS
 
+OLD = "nb311-yahpo-x11-v2"
+
 
 def seconds(fn) -> float:
     start = time.perf_counter()
@@ -26,32 +33,28 @@ def seconds(fn) -> float:
     return time.perf_counter() - start
 
 
-def darts_vs_teacher(m, n: int, teacher_folder: Path) -> None:
+def darts_vs_teacher(n: int, teacher_folder: Path, repeat: int) -> None:
     from nbx11_data.builder.sources.yahpo import Teacher
     from nbx11_data.spaces import darts
 
     archs = darts.sample(n, seed=0)
-    teacher = Teacher(teacher_folder)
-    x_cat = darts.encode_yahpo(archs)
-    t_teacher = seconds(lambda: teacher.raw(x_cat))
-    t_all = seconds(lambda: m.predict_batch(archs))
-    t_one = seconds(lambda: m.predict_batch(archs, metrics=[m.metrics[0]]))
-    t_noisy = seconds(lambda: m.predict_batch(archs, seeds=np.arange(n) % 5, metrics=[m.metrics[0]]))
-    print(f"{n} DARTS architectures (darts.sample seed 0), whole 98-epoch curves, {THREADS} threads each side")
-    print(f"  YAHPO ONNX teacher, {n * 98} rows, all 4 outputs : {t_teacher:8.2f} s  {n / t_teacher:10,.0f} archs/s")
-    print(f"  surrogate, all {len(m.metrics)} metrics, noiseless mean : {t_all:8.2f} s  {n / t_all:10,.0f} archs/s"
-          f"  ratio {t_teacher / t_all:5.1f}x")
-    print(f"  surrogate, {m.metrics[0]} only, mean        : {t_one:8.2f} s  {n / t_one:10,.0f} archs/s"
-          f"  ratio {t_teacher / t_one:5.1f}x")
-    print(f"  surrogate, {m.metrics[0]} only, seeded noise: {t_noisy:8.2f} s  {n / t_noisy:10,.0f} archs/s"
-          f"  ratio {t_teacher / t_noisy:5.1f}x")
-    unseen = [darts.format(a) for a in darts.sample(1000, seed=123)]
-    rows, seeds = [a for a in unseen for _ in range(5)], [s for _ in unseen for s in range(5)]
-    m.predict_batch(rows[:10], seeds=seeds[:10])  # warm
-    fallback_one = min(seconds(lambda: m.predict_batch(rows, seeds=seeds, metrics=[m.metrics[0]])) for _ in range(3))
-    fallback_all = min(seconds(lambda: m.predict_batch(rows, seeds=seeds)) for _ in range(3))
-    print(f"  fallback: 1,000 unseen archs x 5 seeds from genotype strings, {m.metrics[0]}: "
-          f"{1000 * fallback_one:6.0f} ms; all metrics: {1000 * fallback_all:6.0f} ms (goal <= 200 ms)")
+    new, old = load_ensemble("nb311-yahpo"), load_ensemble(OLD)
+    teacher = Teacher(teacher_folder, threads=THREADS)
+    runs = {f"new: {new.checkpoint_id} (numpy network), all {len(new.metrics)} metrics": lambda: new.predict_batch(archs),
+            f"old: {old.checkpoint_id} (SVD + LightGBM), all {len(old.metrics)} metrics": lambda: old.predict_batch(archs),
+            f"peer: onnxruntime teacher, {n * 98:,} rows, all 4 outputs": lambda: teacher.raw(darts.encode_yahpo(archs))}
+    times: dict[str, list[float]] = {k: [] for k in runs}
+    for _ in range(repeat):
+        for label, fn in runs.items():
+            times[label].append(seconds(fn))
+    med = {k: float(np.median(v)) for k, v in times.items()}
+    print(f"{n:,} DARTS cells (darts.sample seed 0), whole 98-epoch noiseless curves; medians of {repeat}"
+          f" interleaved runs; {THREADS} threads each")
+    for label, t in med.items():
+        print(f"  {label:<62} {t:8.2f} s  {n / t:10,.0f} curves/s")
+    t_new, t_old, t_onnx = med.values()
+    print(f"  new vs onnxruntime: {t_onnx / t_new:.2f}x faster (floor 3x: {'met' if t_onnx / t_new >= 3 else 'NOT met'});"
+          f" new vs old: {t_old / t_new:.2f}x ({'met' if t_old >= t_new else 'NOT met'}: no slower than old)")
 
 
 def generic(m, n: int) -> None:
@@ -69,16 +72,14 @@ def generic(m, n: int) -> None:
 
 
 def main() -> None:
-    folder = sys.argv[1] if len(sys.argv) > 1 else "checkpoints/nb311-yahpo-v2"
+    which = sys.argv[1] if len(sys.argv) > 1 else "nb311-yahpo"
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
     teacher = Path(sys.argv[3] if len(sys.argv) > 3 else "../shared/data/yahpo-nb301")
-    m = load_ensemble(folder)
-    trees = sum(b.num_trees() for model in m._models.values() for member in model.boosters for b in member)
-    print(f"{m.checkpoint_id}: {trees} trees over {len(m.metrics)} metrics")
-    if m.space == "darts" and teacher.is_dir():
-        darts_vs_teacher(m, n, teacher)
+    repeat = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+    if which == "nb311-yahpo":
+        darts_vs_teacher(n, teacher, repeat)
     else:
-        generic(m, n)
+        generic(load_ensemble(which), n)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,9 @@ from nbx11_data.builder import metrics as fidelity
 from nbx11_data.builder.fit import fit_curve_model
 from nbx11_data.builder.noise_fit import fit_noise, seed_deviations
 from nbx11_data.builder.recipes import Recipe
+from nbx11_data.builder import teacher_copy
 from nbx11_data.builder.report import render
+from nbx11_data.builder.teacher_copy import TeacherCopyConfig
 from nbx11_data.errors import InvalidArchitectureError
 from nbx11_data.io import json_text
 from nbx11_data.surrogate import checkpoint as ck_format
@@ -69,6 +71,8 @@ def _group(recipe: Recipe, data, space):
 
 def train(recipe: Recipe, source, out="checkpoints") -> dict:
     """Train ``recipe`` on ``source``; write ``<out>/<name>-v<version>/``; return its metrics."""
+    if isinstance(recipe.config, TeacherCopyConfig):  # a copy of a teacher network, no boosters to fit
+        return teacher_copy.train(recipe, source, out)
     started = time.perf_counter()
     space = spaces.get(recipe.space)
     data = recipe.prepare(source)

@@ -33,6 +33,7 @@ REGISTRY = {
     "nbnlp11-wt2": "nbnlp",
     "nbnlp11-wt2-lc3": "nbnlp",
     "nb311-yahpo": "nb311",
+    "nb311-yahpo-x11": "nb311",
     "nb311": "nb311",
     "nb111-ec4": "nb111",
 }

@@ -1,6 +1,10 @@
-"""NB311: DARTS learning curves, 98 epochs. Two recipes, one fitting procedure.
+"""NB311: DARTS learning curves, 98 epochs. Three recipes.
 
-- ``nb311-yahpo`` (**distilled**, a surrogate of a surrogate): 50,000 DARTS architectures drawn
+- ``nb311-yahpo`` (v3, a surrogate of a surrogate): the YAHPO NB301 ONNX network itself, its weights
+  copied into the checkpoint and run in numpy at 20 epochs with a linear fill-in of the others
+  (:mod:`nbx11_data.builder.teacher_copy`); noise as below; ``elapsed_time`` is the running sum of
+  the per-epoch ``epoch_time``.
+- ``nb311-yahpo-x11`` (v2, x11's method **distilled** from the teacher): 50,000 DARTS architectures drawn
   uniformly as NB301 samples them (``darts.sample(50_000, seed=0)``), labelled by YAHPO Gym's
   NB301 ONNX model (``--source .../yahpo-nb301``): validation accuracy (percent), validation
   cross-entropy and cumulative runtime (s) at epochs 1..98. The teacher has no seed noise, so
@@ -29,6 +33,7 @@ from nbx11_data.builder.fit import DEFAULT_LGB, FitConfig
 from nbx11_data.builder.noise_transfer import nb201_spread, to_target
 from nbx11_data.builder.recipes import Recipe, TrainingData
 from nbx11_data.builder.sources import nb301_results, yahpo
+from nbx11_data.builder.teacher_copy import TeacherCopyConfig
 from nbx11_data.errors import CorruptFileError
 from nbx11_data.io import sha256_file
 from nbx11_data.spaces import darts
@@ -110,6 +115,28 @@ def prepare_yahpo(source, n_archs: int = N_ARCHS) -> TrainingData:
     return TrainingData([darts.format(a) for a in archs], curves, [], provenance, notes, noise, NOISE_SOURCE)
 
 
+def prepare_teacher(source) -> TrainingData:
+    """What ``nb311-yahpo`` v3 records about its teacher: no runs (the teacher's network is the data)."""
+    source = Path(source)
+    teacher_file = source / yahpo.MODEL
+    if not teacher_file.is_file():
+        raise CorruptFileError(f"{teacher_file}: not found; --source must be the yahpo-nb301 folder")
+    root = _noise_root(source)
+    provenance = {
+        "source": "yahpo-nb301 (teacher; this checkpoint runs its network: a surrogate of a surrogate)",
+        "file": yahpo.MODEL, "sha256": sha256_file(teacher_file), "license": "Apache-2.0",
+        "origin": "YAHPO Gym, GitHub slds-lmu/yahpo_data, branch v2_final, nb301/", "citation": TEACHER_CITATION,
+        "distilled": False,
+        "noise_data": {"source": "nats-tss-fixture + nb201-finals (NAS-Bench-201, MIT)", "citation": NB201_CITATION,
+                       "files": {p.name: sha256_file(p) for p in sorted((root / "nats-tss-fixture").glob("0*.pbz2"))
+                                 + [root / "nb201-finals" / "cifar10.pkl"]}},
+    }
+    notes = ["no curve here is a measured run: every mean curve is the YAHPO NB301 network's output, run in numpy"
+             " from its copied weights; the figures measure agreement with that network, not with real training",
+             f"noise: {NOISE_SOURCE}; NB201 records identical train times for its seeds, so times carry no noise"]
+    return TrainingData([], {}, [], provenance, notes)
+
+
 def heldout_vs_teacher(ensemble, source, train_ids, n_archs: int = HELDOUT_ARCHS) -> dict:
     """Fidelity of the noiseless mean against the teacher on fresh architectures (none used in training)."""
     fresh = [a for a in darts.sample(n_archs + 50, seed=HELDOUT_SEED) if darts.arch_id(a) not in train_ids][:n_archs]
@@ -135,14 +162,36 @@ def prepare_nb301(source) -> TrainingData:
     return TrainingData(loaded.archs, loaded.curves, loaded.excluded, provenance, notes)
 
 
+#: where a lookup runs the teacher: the first epochs densely, then about every 7 epochs (picked on the fit cells'
+#: own teacher curves; 28 geometric epochs with an SVD basis did worse at the late epochs)
+EVALUATED_EPOCHS = (1, 2, 3, 4, 6, 8, 10, 13, 17, 24, 32, 39, 46, 54, 61, 69, 76, 83, 91, 98)
+TEACHER_METRICS = {
+    "valid_accuracy": {"description": "validation accuracy on CIFAR-10 (the teacher's val_accuracy)", "unit": "%",
+                       "direction": "max", "teacher_output": "val_accuracy", "scale": 100.0, "noise_from": "accuracy"},
+    "valid_loss": {"description": "validation cross-entropy loss (the teacher's val_cross_entropy)", "unit": "nats",
+                   "direction": "min", "teacher_output": "val_cross_entropy", "noise_from": "loss"},
+    "elapsed_time": {"description": "cumulative training time up to the end of the epoch: the running sum of"
+                                    " epoch_time, never decreasing", "unit": "s", "direction": "min",
+                     "teacher_output": "runtime_increase", "cumulative": True},
+    "epoch_time": {"description": "training time of this epoch (the teacher's runtime_increase)", "unit": "s",
+                   "direction": "min", "teacher_output": "runtime_increase"},
+}
+
 _COMMON = dict(space="darts", dataset="cifar10", epochs=list(range(1, EPOCHS + 1)), config=CONFIG,
                x11_reference={"benchmark": "NB311", "avg_kendall_tau": 0.728, "final_kendall_tau": 0.788})
 
 RECIPES = [
+    Recipe(name="nb311-yahpo", version=3, metrics=TEACHER_METRICS, prepare=prepare_teacher,
+           description="NB311 from the YAHPO NB301 surrogate's own network (a surrogate of a surrogate), run in"
+                       " numpy from its copied weights; noise from real NB201 seeds",
+           data_differences="x11's NB311 was fitted to ~60k real NB301 training runs (with their seed noise); this"
+                            " one runs the YAHPO teacher itself (a model of those runs), with transferred seed noise",
+           **{**_COMMON, "config": TeacherCopyConfig(EVALUATED_EPOCHS), "x11_reference": {}}),
+    # x11's method (SVD + LightGBM) distilled from the teacher; was nb311-yahpo v2.
     # version 2: noise carried over from NB201 relative to the error rate / loss (v1 added NB201's absolute
     # deviations, which drowned the DARTS curves halfway through training and passed 100% accuracy)
-    Recipe(name="nb311-yahpo", version=2, metrics=METRICS, prepare=prepare_yahpo, heldout_check=heldout_vs_teacher,
-           description="NB311 distilled from the YAHPO NB301 surrogate (a surrogate of a surrogate), "
+    Recipe(name="nb311-yahpo-x11", version=2, metrics=METRICS, prepare=prepare_yahpo, heldout_check=heldout_vs_teacher,
+           description="x11's method (SVD + LightGBM) distilled from the teacher: NB311 distilled from the YAHPO NB301 surrogate (a surrogate of a surrogate), "
                        "noise from real NB201 seeds",
            data_differences="x11's NB311 was fitted to ~60k real NB301 training runs (with their seed noise); "
                             "this one is fitted to the YAHPO teacher's noiseless curves on 50,000 uniformly sampled "

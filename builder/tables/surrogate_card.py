@@ -20,6 +20,7 @@ CITATION = """@inproceedings{yan2021bench,
   author    = {Yan, Shen and White, Colin and Savani, Yash and Hutter, Frank},
   booktitle = {Advances in Neural Information Processing Systems},
   year      = {2021}}"""
+OWN_TEST_SPLIT = "the checkpoint's own test split"
 _LICENSES = {"Apache-2.0": "apache-2.0", "MIT": "mit"}
 
 
@@ -52,7 +53,8 @@ def render_card(spec, checkpoint, layout, seeds: list[int], plan, counts: dict, 
         f"Checkpoint `{meta['checkpoint_id']}`: {meta.get('description', '')}. Trained on `{data['source']}`"
         f" ({data.get('origin', '')}; `{data['file']}` sha256 `{data['sha256']}`): {data.get('runs_used', '?')} runs"
         f" of {data.get('architectures', '?')} architectures; split {_split(data)}.", "",
-        "Fidelity of the noiseless mean on the checkpoint's own test split (from its `metrics.json`):", "",
+        f"Fidelity of the noiseless mean on {meta.get('fidelity_about', OWN_TEST_SPLIT)} (from its `metrics.json`):",
+        "",
         "| metric | test archs | avg R^2 | final R^2 | avg Kendall tau | final Kendall tau | RMSE |"
         f" noise KL ({meta['noise_default']}) | spike-anomaly rate |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -62,6 +64,11 @@ def render_card(spec, checkpoint, layout, seeds: list[int], plan, counts: dict, 
         how.append(f"| `{vocabulary.canonical(m)}` | {t.get('n', '?')} | {_f(t.get('avg_r2'))} | {_f(t.get('final_r2'))} |"
                    f" {_f(t.get('avg_kendall_tau'))} | {_f(t.get('final_kendall_tau'))} | {_f(t.get('rmse'))} |"
                    f" {_f(noise.get('kl_divergence'))} | {_f(noise.get('spike_anomaly', {}).get('rate'))} |")
+    if meta.get("noise_card"):
+        how += ["", "Seed noise beside the spread between architectures (sd over the cells above, per epoch):", "",
+                "| metric | epoch | sd of the seed noise | sd between cells of the mean curves |", "|---|---|---|---|"]
+        how += [f"| `{m}` | {e} | {_f(v['seed_noise_sd'])} | {_f(v['between_cells_sd'])} |"
+                for m, by_epoch in meta["noise_card"].items() for e, v in by_epoch.items()]
     limits = [spec.limits.strip(),
               "- Predicted curves are only as good as the figures above; rankings of close architectures"
               " are unreliable where Kendall tau is low.",
@@ -87,5 +94,5 @@ def _split(data: dict) -> str:
 
 
 def _noise_sources(meta: dict) -> str:
-    sources = sorted({info.get("noise", {}).get("source", "?") for info in meta["metrics"].values()})
+    sources = sorted({info["noise"].get("source", "?") for info in meta["metrics"].values() if info.get("noise")})
     return ", ".join(sources)

@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--source", default="../shared/data/yahpo-nb301")
     parser.add_argument("--archs", type=int, default=1000)
     args = parser.parse_args()
-    ensemble = load_ensemble("checkpoints/nb311-yahpo-v2")
+    ensemble = load_ensemble("checkpoints/nb311-yahpo-x11-v2")
     archs = darts.sample(args.archs, seed=2026)  # not the training sample (seed 0) nor the check (seed 1)
     truth = Teacher(args.source).curves(archs, metrics=("val_accuracy",))["val_accuracy"]
     features = ensemble.features(archs)

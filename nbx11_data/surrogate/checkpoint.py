@@ -2,13 +2,14 @@
 
 A checkpoint ``checkpoints/<name>-v<version>/`` holds:
 
-- ``checkpoint.json``: all metadata, and ``files``: the sha256 of every other file;
+- ``checkpoint.json``: all metadata, ``files``: the sha256 of every other file, and ``meta_sha256``: a
+  hash over its own other entries (:func:`meta_sha256`);
 - ``arrays.npz``: SVD bases, scalers and noise parameters (read with ``allow_pickle=False``);
 - ``models/<metric>/*.txt.zst``: LightGBM boosters as native text, zstd-compressed;
 - ``REPORT.md`` and ``metrics.json`` from training.
 
 :func:`read` checks every file against its recorded hash and names the first that is missing
-or differs. Nothing here unpickles, and nothing here needs lightgbm.
+or differs, and the metadata against ``meta_sha256`` where present. Nothing here unpickles, and nothing here needs lightgbm.
 
 Example:
     >>> import tempfile, numpy as np
@@ -41,6 +42,7 @@ FORMAT = "nbx11-checkpoint"
 FORMAT_VERSION = 1
 MANIFEST = "checkpoint.json"
 ARRAYS = "arrays.npz"
+META_HASH = "meta_sha256"  # checkpoint.json's hash over its own other entries (older checkpoints lack it)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same arrays give the same bytes
 
 
@@ -80,6 +82,9 @@ def write(folder, meta: dict, arrays: dict, models: dict[str, str], extra_files:
             atomic_write_bytes(staging / rel, contents[rel])
             files[rel] = hashlib.sha256(contents[rel]).hexdigest()
         meta = {"format": FORMAT, "format_version": FORMAT_VERSION, **meta, "files": files}
+        meta = json.loads(json_text(meta))  # as read back: plain JSON types, so the hash matches on read
+        meta.pop(META_HASH, None)
+        meta[META_HASH] = meta_sha256(meta)
         atomic_write_bytes(staging / MANIFEST, (json_text(meta, indent=1, sort_keys=False) + "\n").encode())
         os.chmod(staging, 0o755)
         old = folder.with_name(f".{folder.name}.old")
@@ -126,6 +131,9 @@ def read(folder) -> Checkpoint:
         raise CorruptFileError(
             f"{manifest}: format_version {meta.get('format_version')!r}; this nbx11-data reads {FORMAT_VERSION}"
         )
+    if META_HASH in meta and meta[META_HASH] != meta_sha256(meta):
+        raise CorruptFileError(f"{manifest}: its metadata differ from their recorded {META_HASH}"
+                               " (edited after it was written)")
     for rel, expected in meta.get("files", {}).items():
         _check_relative(rel)
         path = folder / rel
@@ -140,6 +148,15 @@ def read(folder) -> Checkpoint:
     except (ValueError, OSError, zipfile.BadZipFile) as err:
         raise CorruptFileError(f"{folder / ARRAYS}: unreadable ({err})") from err
     return Checkpoint(folder, meta, arrays)
+
+
+def meta_sha256(meta: dict) -> str:
+    """The sha256 of ``meta`` without its own :data:`META_HASH` entry (sorted-key JSON): what :func:`read` checks.
+
+    Example: ``meta_sha256({"a": 1}) == meta_sha256({"a": 1, META_HASH: "anything"})``.
+    """
+    body = {k: v for k, v in meta.items() if k != META_HASH}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def _check_relative(rel: str) -> None:

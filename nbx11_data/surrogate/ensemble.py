@@ -279,6 +279,18 @@ def first_epoch_features(first: np.ndarray, spec: dict) -> np.ndarray:
 
 def load_ensemble(path) -> Ensemble:
     """Load and verify a checkpoint (as NAS-Bench-x11's ``load_ensemble``): a folder, or a name such as
-    ``"nb311-yahpo-v2"`` or ``"nb311-yahpo"`` (the newest version), found by :mod:`nbx11_data.locations`."""
+    ``"nb311-yahpo-x11-v2"`` or ``"nb311-yahpo"`` (the newest version, v3), found by :mod:`nbx11_data.locations`.
+
+    A checkpoint holding its teacher network loads as a
+    :class:`~nbx11_data.surrogate.teacher_ensemble.TeacherEnsemble`, others as :class:`Ensemble`.
+    """
     folder("checkpoint folder or name", path)
-    return Ensemble(ck_format.read(locations.find_checkpoint(path)))
+    checkpoint = ck_format.read(locations.find_checkpoint(path))
+    if checkpoint.meta.get("model") is not None:
+        from nbx11_data.surrogate import teacher_ensemble
+
+        if checkpoint.meta["model"] != teacher_ensemble.MODEL:
+            raise UnknownNameError(f"model kind of {checkpoint.folder}", checkpoint.meta["model"],
+                                   [teacher_ensemble.MODEL, "(none: LightGBM boosters)"])
+        return teacher_ensemble.TeacherEnsemble(checkpoint)
+    return Ensemble(checkpoint)

@@ -31,12 +31,12 @@ KINDS = ("gaussian", "kde", "window")
 #: the values a metric can take, by the unit written in ``checkpoint.json`` (other units: unbounded)
 RANGES_BY_UNIT = {
     "percent": (0.0, 100.0),  # accuracies
+    "%": (0.0, 100.0),
     "nats": (0.0, np.inf),  # cross-entropy losses
     "nats/token": (0.0, np.inf),
     "100 - nats/token": (-np.inf, 100.0),  # 100 - a loss
     "s": (0.0, np.inf),  # times
-    "%": (0.0, 100.0),  # today's spellings (nbx11_data.vocabulary) of the units above
-    "100 - nats": (-np.inf, 100.0),
+    "100 - nats": (-np.inf, 100.0),  # today's spelling (nbx11_data.vocabulary) of the unit above
 }
 
 
