@@ -20,29 +20,67 @@ from nbx11_data.cli import main
 from nbx11_data.errors import CorruptFileError
 from nbx11_data.readers.columns import ColumnStore
 from nbx11_data.spaces import nb201
-from nbx11_data.table_format import SHARD_KEY, content_sha256
+from nbx11_data.io import sha256_file
+from nbx11_data.table_format import SHARD_KEY, content_sha256, describe_schema
 
 REPO = Path(__file__).resolve().parent.parent
 CARD = Card(pretty_name="Copy", license="mit", summary="A copy.", how_made="Copied.", limits="None.", citation="")
 ROW_SCHEMA_DROP = ("dataset",)
 
 
-def _v1(name: str) -> nbx11_data.readers.Benchmark:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return nbx11_data.open(name, root=REPO / "tables")
-
-
-def to_v2(name: str, out: Path, only: dict[str, int] | None = None) -> Path:
-    """A schema-2 copy of the committed schema-1 table ``name`` (the same rows; ``only``: first rows per dataset)."""
+def _partitions(name: str) -> tuple[dict, dict[str, pa.Table]]:
+    """The committed table ``name``'s manifest and its rows per dataset, without the stored ``dataset`` column."""
     folder = REPO / "tables" / name
     manifest = manifest_io.load(folder)
     parts = {}
     for dataset in manifest["datasets"]:
         tables = [pq.read_table(folder / s["path"]) for s in manifest["shards"] if s["partition"]["dataset"] == dataset]
-        parts[dataset] = pa.concat_tables(tables)
-        if only:
-            parts[dataset] = parts[dataset].slice(0, only[dataset])
+        table = pa.concat_tables(tables)
+        parts[dataset] = table.drop_columns(["dataset"]) if "dataset" in table.column_names else table
+    return manifest, parts
+
+
+def to_v1(name: str, out: Path) -> Path:
+    """A schema-1 copy of the committed table ``name``, as builds before schema 2 wrote them: hive folders
+    ``dataset=<d>/``, no ``dataset`` column in the files, no stored index."""
+    manifest, parts = _partitions(name)
+    folder = out / name
+    shards = []
+    for dataset, table in parts.items():
+        info = json.loads(table.schema.metadata[b"nbx11"])
+        info["schema_version"] = 1
+        table = table.replace_schema_metadata({b"nbx11": json.dumps(info, sort_keys=True).encode()})
+        relative = f"dataset={dataset}/part-00000-of-00001.parquet"
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, folder / relative, compression="zstd")
+        shards.append(manifest_io.shard_entry(folder, relative, {"dataset": dataset}, table))
+    shutil.copy(REPO / "tables" / name / "README.md", folder / "README.md")
+    old = {k: v for k, v in manifest.items() if k not in ("index", "shards", "files", "schema")}
+    old.update(schema_version=1, shards=shards, schema=describe_schema(table.schema),
+               files=[{"path": "README.md", "sha256": sha256_file(folder / "README.md")}])
+    (folder / manifest_io.FILENAME).write_text(json.dumps(old, indent=1, sort_keys=True))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def v1_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("v1")
+    for name in ("nb111-ec4", "nbnlp11-wt2", "nb201"):
+        to_v1(name, root)
+    return root
+
+
+def _v1(root: Path, name: str) -> nbx11_data.readers.Benchmark:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the one-line hint to rebuild a schema-1 table
+        return nbx11_data.open(name, root=root)
+
+
+def to_v2(name: str, out: Path, only: dict[str, int] | None = None) -> Path:
+    """A schema-2 copy of the committed table ``name`` (the same rows; ``only``: first rows per dataset)."""
+    manifest, parts = _partitions(name)
+    if only:
+        parts = {dataset: table.slice(0, only[dataset]) for dataset, table in parts.items()}
     schema = parts[manifest["datasets"][0]].schema
     info = json.loads(schema.metadata[b"nbx11"])
     info["schema_version"] = 2
@@ -139,8 +177,8 @@ def test_the_card_shows_the_one_line_reads(small):
 
 
 @pytest.mark.parametrize("name", ["nb111-ec4", "nbnlp11-wt2"])
-def test_every_lookup_path_is_bit_identical_to_schema_1(v2_root, name):
-    old, new = _v1(name), nbx11_data.open(name, root=v2_root, fallback=False)
+def test_every_lookup_path_is_bit_identical_to_schema_1(v1_root, v2_root, name):
+    old, new = _v1(v1_root, name), nbx11_data.open(name, root=v2_root, fallback=False)
     assert new.manifest["schema_version"] == 2 and old.manifest["schema_version"] == 1
     names = old.archs()
     rng = np.random.Generator(np.random.PCG64(5))
@@ -172,8 +210,8 @@ def test_every_lookup_path_is_bit_identical_to_schema_1(v2_root, name):
     assert old.sql("SELECT * FROM curves LIMIT 0").columns == new.sql("SELECT * FROM curves LIMIT 0").columns
 
 
-def test_nb201_int_batches_and_seeds_match(v2_root):
-    old, new = _v1("nb201"), nbx11_data.open("nb201", root=v2_root)
+def test_nb201_int_batches_and_seeds_match(v1_root, v2_root):
+    old, new = _v1(v1_root, "nb201"), nbx11_data.open("nb201", root=v2_root)
     index, rng = new._ensure_index(), np.random.Generator(np.random.PCG64(1))
     for budget, seed in ((200, 777), (200, 888), (12, 111)):
         have = np.flatnonzero(index.rows_of("cifar100", budget, seed) >= 0)  # the copy holds the first rows only
@@ -198,9 +236,18 @@ def test_opening_and_the_first_lookup_read_no_identity_column(v2_root, monkeypat
     assert bench.store._whole == {}  # one row group decoded, not the column
 
 
-def test_a_schema_1_table_warns_once_with_the_rebuild_command():
+def test_a_schema_1_table_warns_once_with_the_rebuild_command(v1_root):
     with pytest.warns(UserWarning, match="schema-1 table.*nbx11 build nb201"):
-        nbx11_data.open("nb201", root=REPO / "tables")
+        nbx11_data.open("nb201", root=v1_root)
+
+
+def test_the_committed_tables_are_schema_2_with_a_stored_index():
+    for name in ("nb201", "nbnlp11-wt2", "nb311-yahpo", "nb111-ec4"):
+        manifest = manifest_io.load(REPO / "tables" / name)
+        assert manifest["schema_version"] == 2 and manifest["index"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no hint to rebuild
+            nbx11_data.open(name, root=REPO / "tables")
 
 
 # ----- corruption is caught on read ----------------------------------------------------------------------
@@ -241,14 +288,14 @@ def _flip_inside(path: Path, column: str) -> None:
 def test_a_flipped_byte_is_caught_on_every_read_path(v2_root, tmp_path):
     folder = _copy(v2_root / "nb201", tmp_path)
     shard = next(s for s in manifest_io.load(folder)["shards"] if s["partition"]["dataset"] == "cifar100")
-    _flip_inside(folder / shard["path"], "valid_acc")
-    _flip_inside(folder / shard["path"], "valid_acc_final")
+    _flip_inside(folder / shard["path"], "valid_accuracy")
+    _flip_inside(folder / shard["path"], "valid_accuracy_final")
     bench = nbx11_data.open(str(folder))
     first = pq.ParquetFile(folder / shard["path"]).read_row_group(0, ["arch_index"]).column(0).to_pylist()
-    calls = [lambda: bench.curve(first[0], dataset="cifar100", metric="valid_acc", seed=777),
-             lambda: bench.curves(list(range(50)), dataset="cifar100", metric="valid_acc", seed=777),
+    calls = [lambda: bench.curve(first[0], dataset="cifar100", metric="valid_accuracy", seed=777),
+             lambda: bench.curves(list(range(50)), dataset="cifar100", metric="valid_accuracy", seed=777),
              lambda: bench.query([first[0]], dataset="cifar100", seed=777),
-             lambda: bench.sql("SELECT avg(valid_acc) FROM final").fetchall(),
+             lambda: bench.sql("SELECT avg(valid_accuracy) FROM final").fetchall(),
              lambda: bench.sql("SELECT 1", sandbox=True).fetchall(),
              lambda: manifest_io.verify(folder)]
     for call in calls:

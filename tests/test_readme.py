@@ -69,14 +69,18 @@ def test_readme_block_runs_as_pasted(clone_like, line, lang, code, skip):
         pytest.skip(f"README.md line {line}: {skip}")
     work, env = clone_like
     command = [sys.executable, "-c", code] if lang == "python" else ["bash", "-e", "-o", "pipefail", "-c", code]
-    process = subprocess.Popen(command, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)
-    try:
-        out, err = process.communicate(timeout=600)
-    finally:  # a block may start a background server: end its whole process group
+    logs = work.parent / "block.out", work.parent / "block.err"
+    # output goes to files, not pipes: a background server a block starts would hold a pipe open for ever
+    with open(logs[0], "w") as stdout, open(logs[1], "w") as stderr:
+        process = subprocess.Popen(command, cwd=work, env=env, stdout=stdout, stderr=stderr, text=True,
+                                   start_new_session=True)
         try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+            process.wait(timeout=600)
+        finally:  # a block may start a background server: end its whole process group
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    out, err = (log.read_text(errors="replace") for log in logs)
     assert process.returncode == 0, f"README.md line {line} ({lang}) failed:\n{code}\n--- stdout\n{out[-3000:]}" \
                                     f"\n--- stderr\n{err[-3000:]}"

@@ -1,9 +1,8 @@
 """One vocabulary in every table: today's column names and units, cumulative time that never decreases, and the
 old names still working as aliases (reader, x11's predict API, CLI).
 
-The committed tables were built before the rename; their name test is expected to fail until the integrator
-rebuilds them (strict xfail, so the rebuild must remove the mark). The same checks run on tables built here,
-in a temporary folder, with today's builders.
+The same checks run on the committed tables and on tables built here, in a temporary folder, with today's
+builders.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from nbx11_data.errors import UnknownNameError
 
 REPO = Path(__file__).resolve().parent.parent
 COMMITTED = ["nb201", "nb111-ec4", "nbnlp11-wt2", "nb311-yahpo"]
-OLD_NAMES = pytest.mark.xfail(strict=True, reason="built before the rename; the integrator's rebuild renames it")
 SMALL = ["--archs", "12", "--seeds", "2", "--unit-archs", "8", "--no-progress"]
 
 
@@ -46,7 +44,7 @@ def _bad_names(folder: Path) -> list[str]:
 
 def _decreasing_rows(folder: Path) -> tuple[int, int]:
     """(rows whose cumulative-time curve decreases somewhere among its measured epochs, rows)."""
-    dataset = ds.dataset(folder, format="parquet", partitioning="hive", exclude_invalid_files=True)
+    dataset = ds.dataset(folder / "data", format="parquet")
     column = vocabulary.resolve("elapsed_time", dataset.schema.names)
     if column is None:
         pytest.skip(f"{folder.name} has no cumulative-time column")
@@ -61,17 +59,12 @@ def _decreasing_rows(folder: Path) -> tuple[int, int]:
     return int((np.nan_to_num(steps, nan=0.0) < 0).any(axis=1).sum()), len(curves)
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=OLD_NAMES) for n in COMMITTED])
+@pytest.mark.parametrize("name", COMMITTED)
 def test_committed_tables_use_only_vocabulary_names(name):
     assert _bad_names(REPO / "tables" / name) == []
 
 
-@pytest.mark.parametrize("name", [
-    "nb201", "nb111-ec4", "nbnlp11-wt2",
-    pytest.param("nb311-yahpo", marks=pytest.mark.xfail(strict=True, reason=(
-        "noisy runtime curves of nb311-yahpo-v2 go down in 7,518 of 12,000 rows; the teacher's-own-curves"
-        " rebuild fixes it"))),
-])
+@pytest.mark.parametrize("name", COMMITTED)
 def test_committed_cumulative_time_never_decreases(name):
     decreasing, rows = _decreasing_rows(REPO / "tables" / name)
     assert rows > 0 and decreasing == 0
