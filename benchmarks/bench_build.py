@@ -57,7 +57,6 @@ def build(name: str, checkpoint: Path, out: Path, options: list[str]) -> dict:
 
 def peer_rate(checkpoint: Path, archs: int) -> float:
     """Curves/s of predict_batch called once per seed plus once for the mean (prediction only, one core)."""
-    import numpy as np
 
     from nbx11_data import load_ensemble, spaces
 

@@ -24,7 +24,7 @@ SPIKE_DEFINITION = (
 KL_DEFINITION = (
     "KL divergence: per epoch, KL(N(0, s_real^2) || N(0, s_pred^2)) with s_real the RMS seed spread of the "
     "multi-seed test architectures (runs minus their mean, scaled by sqrt(r/(r-1))) and s_pred the RMS of "
-    f"100 noise draws per such architecture; averaged over epochs."
+    "100 noise draws per such architecture; averaged over epochs."
 )
 
 

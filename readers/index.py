@@ -134,7 +134,6 @@ def json_like(value):
 def write(folder: Path, manifest: dict) -> tuple[dict, list[dict]]:
     """Compute the index of the shards ``manifest`` lists, write ``index/arrays.bin`` atomically; return the
     manifest's ``index`` entry and the ``files`` entries (path, sha256) of the arrays."""
-    import io
 
     from nbx11_data.io import atomic_write_bytes, sha256_file
 

@@ -67,7 +67,7 @@ def test_integer_seeds_still_answer(bench, surrogate):
     arch = surrogate.archs()[0]
     assert np.array_equal(surrogate.curve(arch, seed=3), surrogate.curve(arch, seed=np.int32(3)))
     third = bench.query([11], epoch=np.int64(12), dataset="cifar100", budget=12, seed=np.int16(111))
-    assert third["seed"].tolist() == [111] and third["valid_acc"].notna().all()
+    assert third["seed"].tolist() == [111] and third["valid_accuracy"].notna().all()
 
 
 @pytest.mark.parametrize("name", [5, None, "x" * 5000, "a\x00b", ""])

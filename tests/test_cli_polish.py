@@ -26,7 +26,7 @@ def test_version_is_the_one_in_pyproject(capsys):
 
 
 def test_sql_csv_writes_curves_as_json_arrays_and_seeds_as_integers(capsys):
-    query = "SELECT arch_index, seed, budget, train_acc FROM curves WHERE arch_index = 11" \
+    query = "SELECT arch_index, seed, budget, train_accuracy FROM curves WHERE arch_index = 11" \
             " ORDER BY dataset, budget, seed NULLS FIRST"
     assert main(["sql", "nb201", query, "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
@@ -35,8 +35,8 @@ def test_sql_csv_writes_curves_as_json_arrays_and_seeds_as_integers(capsys):
     assert len(rows) == len(expected) and any(seed is None for _, seed, _, _ in expected)
     for row, (_, seed, budget, curve) in zip(rows, expected):
         assert row["seed"] == ("" if seed is None else str(seed))  # 777, not 777.0
-        values = json.loads(row["train_acc"])  # one JSON array per cell, NaN as null
-        assert len(values) == len(curve) and "\n" not in row["train_acc"]
+        values = json.loads(row["train_accuracy"])  # one JSON array per cell, NaN as null
+        assert len(values) == len(curve) and "\n" not in row["train_accuracy"]
         got = np.array([np.nan if v is None else v for v in values], dtype=np.float32)
         np.testing.assert_array_equal(got, np.array(curve, dtype=np.float32))  # float32 round trip is exact
 

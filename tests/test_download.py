@@ -366,7 +366,7 @@ def test_committed_nb201_round_trip(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
-    assert sorted(part.fetched + full.fetched) == sorted(["README.md", *(s["path"] for s in source["shards"])])
+    assert sorted(part.fetched + full.fetched) == sorted([*(f["path"] for f in source["files"]), *(s["path"] for s in source["shards"])])
     assert manifest_io.verify(full.path) == source  # every sha256, row count and schema
 
 

@@ -17,7 +17,7 @@ import pytest
 import nbx11_data
 from nbx11_data import cli, spaces
 from nbx11_data.errors import (ArchitectureNotFoundError, CorruptFileError, InvalidArchitectureError,
-                               MissingDependencyError, UnknownNameError)
+                               UnknownNameError)
 
 REPO = Path(__file__).resolve().parent.parent
 CHECKPOINT = "nbnlp11-wt2-v1"

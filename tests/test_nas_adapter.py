@@ -74,7 +74,7 @@ def test_mean_curves_and_regret_reference(source):
     pool = TableSource(NAME, seeds=[None]).pool(trial=7)
     assert pool.seed is None
     bench = nbx11_data.open(NAME)
-    finals = bench.query(pool.archs, metrics=["val_score"], seed=None)["val_score"].to_numpy()
+    finals = bench.query(pool.archs, metrics=["val_score"], seed=None)["valid_score"].to_numpy()
     assert pool.best_val == pytest.approx(float(finals.max()))
 
 

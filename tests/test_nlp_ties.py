@@ -8,7 +8,6 @@ import random
 
 import pytest
 
-import nbx11_data
 from nbx11_data.spaces import nlp
 
 

@@ -30,12 +30,12 @@ def test_plain_duckdb_and_pyarrow_read_the_shards():
     import duckdb
     import pyarrow.dataset as ds
 
-    rows = duckdb.sql(f"SELECT dataset, count(*) FROM read_parquet('{TABLE}/**/*.parquet', hive_partitioning = true)"
+    rows = duckdb.sql(f"SELECT dataset, count(*) FROM read_parquet('{TABLE}/data/*.parquet')"
                       " GROUP BY dataset ORDER BY dataset").fetchall()
     assert rows == [("ImageNet16-120", 55044), ("cifar10-valid", 55050), ("cifar100", 55044)]
-    table = ds.dataset(TABLE, format="parquet", partitioning="hive", exclude_invalid_files=True).to_table(
+    table = ds.dataset(TABLE / "data", format="parquet").to_table(
         filter=(ds.field("arch_index") == 11) & (ds.field("budget") == 200) & (ds.field("seed") == 777))
-    assert table.num_rows == 3 and table.schema.field("valid_acc").type == pa.list_(pa.float32(), 200)
+    assert table.num_rows == 3 and table.schema.field("valid_accuracy").type == pa.list_(pa.float32(), 200)
 
 
 @pytest.mark.parametrize("dataset", list(nb201_finals.DATASETS))
@@ -48,9 +48,9 @@ def test_random_archs_trace_back_to_sources(shared_data, bench, dataset):
         got = bench.curves(ran.tolist(), dataset=dataset, seed=seed, budget=200)[:, -1]
         np.testing.assert_array_equal(got, finals["val_acc"][ran, i].astype(np.float32))
     frame = bench.query(archs.tolist(), dataset=dataset, metrics=["train_time"], seed=777)
-    np.testing.assert_array_equal(frame["train_time"], finals["train_time"][archs, 0].astype(np.float32))
+    np.testing.assert_array_equal(frame["elapsed_time"], finals["train_time"][archs, 0].astype(np.float32))
     low = bench.query(archs.tolist(), dataset=dataset, metrics=["valid_acc"], seed=mini["seed"], budget=12)
-    np.testing.assert_array_equal(low["valid_acc"], mini["valid_acc"][archs].astype(np.float32))
+    np.testing.assert_array_equal(low["valid_accuracy"], mini["valid_acc"][archs].astype(np.float32))
     costs = bench.sql(f"SELECT arch_index, params FROM final WHERE dataset = '{dataset}' AND budget = 200"
                       " AND seed = 777 ORDER BY arch_index").fetchnumpy()
     np.testing.assert_array_equal(costs["params"], finals["params"][costs["arch_index"]])
@@ -69,11 +69,11 @@ def test_any_representation_and_views(bench):
     assert len(expected) == 200 and not np.isnan(expected).any()
     for form in (11, "11", nb201.parse(arch), [3, 3, 4, 0, 3, 4], nb201.arch_id(arch)):
         np.testing.assert_array_equal(bench.curve(form, dataset="cifar100", metric="train_acc"), expected)
-    long = bench.sql("SELECT epoch, train_acc FROM curves_long WHERE arch_index = 11 AND dataset = 'cifar100'"
+    long = bench.sql("SELECT epoch, train_accuracy FROM curves_long WHERE arch_index = 11 AND dataset = 'cifar100'"
                      " AND seed = 777 AND budget = 200 ORDER BY epoch").fetchnumpy()
     np.testing.assert_array_equal(long["epoch"], np.arange(1, 201))
-    np.testing.assert_array_equal(long["train_acc"], expected)
-    final = bench.sql("SELECT train_acc FROM final WHERE arch_index = 11 AND dataset = 'cifar100' AND seed = 777"
+    np.testing.assert_array_equal(long["train_accuracy"], expected)
+    final = bench.sql("SELECT train_accuracy FROM final WHERE arch_index = 11 AND dataset = 'cifar100' AND seed = 777"
                       " AND budget = 200").fetchall()[0][0]
     assert final == expected[-1]
     assert len(bench.archs()) == nb201.SIZE and bench.info()["seeds"] == [None, 111, 777, 888, 999]
@@ -85,10 +85,10 @@ def test_batches_equal_the_stored_column_in_every_representation(bench, budget, 
     rows, and the fixture's whole curves)."""
     import pyarrow.parquet as pq
 
-    table = pq.read_table(TABLE / "dataset=cifar100" / "part-00000-of-00001.parquet",
-                          columns=["arch_index", "seed", "budget", "train_time"])
+    table = pq.read_table(TABLE / "data", columns=["arch_index", "seed", "budget", "elapsed_time"],
+                          filters=[("dataset", "=", "cifar100")])
     mask = (table.column("budget").to_numpy() == budget) & (table.column("seed").to_numpy(zero_copy_only=False) == seed)
-    stored = table.column("train_time").combine_chunks().flatten().to_numpy().reshape(table.num_rows, -1)[mask]
+    stored = table.column("elapsed_time").combine_chunks().flatten().to_numpy().reshape(table.num_rows, -1)[mask]
     order = np.random.Generator(np.random.PCG64(budget + seed)).permutation(int(mask.sum()))
     indices = table.column("arch_index").to_numpy()[mask][order]
     expected = stored[order, :budget]
@@ -108,7 +108,7 @@ def test_errors_name_what_exists(bench):
         nbx11_data.open("nb999", root=REPO / "tables")
     with pytest.raises(UnknownNameError, match="cifar10-valid"):
         bench.curve(0, dataset="cifar10")
-    with pytest.raises(UnknownNameError, match="valid_acc"):
+    with pytest.raises(UnknownNameError, match="valid_accuracy"):
         bench.curve(0, metric="valid_accurcy")
     with pytest.raises(UnknownNameError, match="12, 200"):
         bench.curve(0, budget=50)
@@ -148,11 +148,11 @@ def test_cli_round_trip(tmp_path):
     assert main(["sql", "nb201", "SELECT count(*) AS n FROM final", "--format", "csv", "-o", str(tmp_path / "n.csv")]) == 0
     assert (tmp_path / "n.csv").read_text() == "n\n165138\n"
     assert main(["query", "nb201", "11", "--metric", "valid_acc", "--format", "json", "-o", str(tmp_path / "q")]) == 0
-    assert '"valid_acc":87.7' in (tmp_path / "q").read_text()
+    assert '"valid_accuracy":87.7' in (tmp_path / "q").read_text()
 
 
 def test_a_metric_is_found_by_any_of_its_names(bench):
     by_alias = bench.curve(11, dataset="cifar100", metric="valid_accuracy", seed=777, budget=200)
     by_old_name = bench.curve(11, dataset="cifar100", metric="valid_acc", seed=777, budget=200)
     np.testing.assert_array_equal(by_alias, by_old_name)
-    assert list(bench.query([11], dataset="cifar100", metrics=["val_acc"]).columns)[-1] == "valid_acc"
+    assert list(bench.query([11], dataset="cifar100", metrics=["val_acc"]).columns)[-1] == "valid_accuracy"

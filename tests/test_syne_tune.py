@@ -110,8 +110,8 @@ def test_nb201_blackbox_is_the_two_budget_table(blackboxes):
         config = bb.to_config(index)
         values = bb.objective_function(config, seed=1)
         at = {name: values[:, j] for j, name in enumerate(bb.objectives_names)}
-        assert at["valid_acc"][0] == bench.curve(index, metric="valid_acc", seed=None, budget=12)[11]
-        assert at["valid_acc"][1] == bench.curve(index, metric="valid_acc", seed=888, budget=200)[199]
+        assert at["valid_accuracy"][0] == bench.curve(index, metric="valid_accuracy", seed=None, budget=12)[11]
+        assert at["valid_accuracy"][1] == bench.curve(index, metric="valid_accuracy", seed=888, budget=200)[199]
         full = float(bench.curve(index, metric=time, seed=888, budget=200)[199])
         own12 = float(bench.curve(index, metric=time, seed=None, budget=12)[11])
         expected12 = own12 if np.isfinite(own12) else full * 12 / 200

@@ -20,7 +20,6 @@ import numpy as np
 import pyarrow as pa
 
 from nbx11_data.errors import CorruptFileError
-from nbx11_data.table_format import curve_type
 
 
 class PartitionRows:

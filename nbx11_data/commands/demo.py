@@ -32,12 +32,12 @@ def run(args) -> int:
         _verify_or_build(name, args.source)
     bench = nbx11_data.open("nb201")
     arch = spaces.get("nb201").sample(1, seed=args.seed)[0]
-    curve = bench.curve(arch, dataset="cifar100", metric="valid_acc", seed=777, budget=200)
-    print(f"lookup {spaces.get('nb201').format(arch)}: cifar100 valid_acc after 200 epochs = {curve[-1]:.2f} %")
-    print("best final valid_acc per dataset and budget (SQL over the curves):")
-    print(bench.sql("SELECT dataset, budget, count(*) AS runs, round(max(valid_acc), 2) AS best"
+    curve = bench.curve(arch, dataset="cifar100", metric="valid_accuracy", seed=777, budget=200)
+    print(f"lookup {spaces.get('nb201').format(arch)}: cifar100 valid_accuracy after 200 epochs = {curve[-1]:.2f} %")
+    print("best final valid_accuracy per dataset and budget (SQL over the curves):")
+    print(bench.sql("SELECT dataset, budget, count(*) AS runs, round(max(valid_accuracy), 2) AS best"
                     " FROM final GROUP BY ALL ORDER BY ALL"))
-    rows = bench.sql("SELECT epoch, valid_acc FROM curves_long WHERE arch_index = 11 AND dataset = 'cifar100'"
+    rows = bench.sql("SELECT epoch, valid_accuracy FROM curves_long WHERE arch_index = 11 AND dataset = 'cifar100'"
                      " AND seed = 111 AND budget = 12 ORDER BY epoch").fetchall()
     print("arch 11, cifar100, 12-epoch run: " + " ".join(f"{v:.1f}" for _, v in rows))
     _surrogate_demo(args.seed)
@@ -84,10 +84,10 @@ def _surrogate_demo(seed: int) -> None:
     ((arch,),) = bench.sql("SELECT arch FROM curves WHERE source <> 'measured'"
                            " ORDER BY hash(arch_id || ?::VARCHAR) LIMIT 1", [seed]).fetchall()
     mean, noisy = bench.curve(arch, seed=None), bench.curve(arch, seed=0)
-    print(f"{SURROGATE_DEMO} lookup {arch[:60]}...: val_score after 50 epochs: noiseless mean {mean[-1]:.3f},"
+    print(f"{SURROGATE_DEMO} lookup {arch[:60]}...: valid_score after 50 epochs: noiseless mean {mean[-1]:.3f},"
           f" seed 0 {noisy[-1]:.3f} (surrogate prediction)")
-    print("mean val_score at epochs 1, 10, 50 per source (SQL over the curves):")
-    print(bench.sql("SELECT source, epoch, count(*) AS curves, round(avg(val_score), 3) AS mean_val_score"
+    print("mean valid_score at epochs 1, 10, 50 per source (SQL over the curves):")
+    print(bench.sql("SELECT source, epoch, count(*) AS curves, round(avg(valid_score), 3) AS mean_valid_score"
                     " FROM curves_long WHERE seed IS NOT NULL AND epoch IN (1, 10, 50) GROUP BY ALL ORDER BY ALL"))
 
 
@@ -101,10 +101,10 @@ def _fallback_demo(seed: int) -> None:
     hit = bench.archs()[0]
     values, sources = bench.curves([hit, unseen[0]], seed=0, with_source=True)
     for arch, curve, source in zip([hit, unseen[0]], values, sources):
-        print(f"{SURROGATE_DEMO} {arch[:50]}...: val_score seed 0 after 50 epochs {curve[-1]:.3f}  [{source}]")
+        print(f"{SURROGATE_DEMO} {arch[:50]}...: valid_score seed 0 after 50 epochs {curve[-1]:.3f}  [{source}]")
     bench.register("candidates", unseen, seeds=range(3))
     print(f"{len(unseen)} cells not in the table, 3 seeds each, predicted live, beside the table's rows (SQL):")
     print(bench.sql("WITH runs AS (SELECT * FROM curves WHERE seed IN (0, 1, 2) UNION ALL SELECT * FROM candidates),"
-                    " cells AS (SELECT source, arch_id, avg(val_score_final) AS score FROM runs GROUP BY ALL)"
-                    " SELECT source, count(*) AS cells, round(max(score), 3) AS best_mean_val_score,"
+                    " cells AS (SELECT source, arch_id, avg(valid_score_final) AS score FROM runs GROUP BY ALL)"
+                    " SELECT source, count(*) AS cells, round(max(score), 3) AS best_mean_valid_score,"
                     " round(median(score), 3) AS median FROM cells GROUP BY source ORDER BY source"))

@@ -50,11 +50,10 @@ Example:
 
 from __future__ import annotations
 
-from functools import cached_property
 
 import numpy as np
 
-from nbx11_data import spaces, vocabulary
+from nbx11_data import vocabulary
 from nbx11_data.errors import ArchitectureNotFoundError, InvalidArchitectureError, MissingDependencyError
 from nbx11_data.errors import UnknownNameError
 

@@ -134,7 +134,7 @@ def fit_family(name: str, y: np.ndarray, x: np.ndarray | None = None) -> np.ndar
     y = np.asarray(y, dtype=np.float64)
     x = np.arange(1.0, len(y) + 1.0) if x is None else np.asarray(x, dtype=np.float64)
     lower, upper = np.array(family.lower, float), np.array(family.upper, float)
-    fn, k = family.fn, len(lower)
+    fn = family.fn
 
     def residuals(points):
         # MINPACK's Levenberg-Marquardt is unbounded: evaluate at the nearest point inside the box and add

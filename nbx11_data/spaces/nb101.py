@@ -44,7 +44,6 @@ from __future__ import annotations
 import builtins
 import hashlib
 import itertools
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
