@@ -1,13 +1,14 @@
 # The two commands of the README:
 #   make demo   set up a virtual environment and run the main job on the built-in default tables
 #   make test   set up a virtual environment and run the test suite
+#   make check  static checks (ruff)
 #   make wheel  build dist/nbx11_data-VERSION-py3-none-any.whl (code, tables and checkpoints in one file)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test wheel bench clean
+.PHONY: demo test check wheel bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -q
+
+check: $(STAMP)
+	$(BIN)/ruff check .
 
 wheel: $(STAMP)
 	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation -w dist .
