@@ -87,7 +87,7 @@ def test_second_build_of_a_folder_says_who_holds_it_or_waits_and_resumes(tiny, t
     first.send_signal(signal.SIGKILL)  # the kernel frees its lock: the waiting build takes over and resumes
     assert waiting.wait(timeout=300) == 0, waiting.stderr.read()[-2000:]
     computed = int(waiting.stderr.read().split("computed ")[1].split()[0])
-    assert 0 < computed < 200
+    assert computed < 200  # it resumed from the units the killed build stored (all of them, on a fast machine)
     assert manifest_io.verify(out, content=True)["build"]["predicted"] == 600
     assert not (tmp_path / ".t.build").exists() and not (tmp_path / ".t.lock").exists()
 
