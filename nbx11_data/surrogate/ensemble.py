@@ -36,6 +36,11 @@ class Ensemble:
     """A loaded checkpoint: mean curves and reproducible noisy curves for any architecture."""
 
     def __init__(self, checkpoint: ck_format.Checkpoint):
+        self._read_meta(checkpoint)
+        self._models = {m: CurveModel.from_checkpoint(checkpoint, m) for m in self.metrics}
+
+    def _read_meta(self, checkpoint: ck_format.Checkpoint) -> None:
+        """The checkpoint's identity, space, metrics, epochs and features, as every kind of ensemble keeps them."""
         meta = checkpoint.meta
         self.meta = meta
         self.folder = checkpoint.folder
@@ -49,7 +54,6 @@ class Ensemble:
         self._dim = int(features["encoding_dim"])
         self._encoding = features.get("encoding_kind")  # None: the space's default encode(archs)
         self._first = features.get("first_epochs")
-        self._models = {m: CurveModel.from_checkpoint(checkpoint, m) for m in self.metrics}
 
     def __repr__(self) -> str:
         return f"Ensemble({self.checkpoint_id!r}, space={self.space!r}, metrics={list(self.metrics)})"

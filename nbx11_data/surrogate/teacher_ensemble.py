@@ -37,28 +37,15 @@ class TeacherEnsemble(Ensemble):
     """Mean curves from the teacher network itself, noise as today's checkpoints (see the module docstring)."""
 
     def __init__(self, checkpoint: ck_format.Checkpoint):
-        from nbx11_data import spaces
-
         # Ensemble.__init__ is not called: it loads LightGBM boosters, which this checkpoint has none of
-
-        meta = checkpoint.meta
-        self.meta, self.folder = meta, checkpoint.folder
-        self.checkpoint_id: str = meta["checkpoint_id"]
-        self.space: str = meta["space"]
-        self.metrics: tuple[str, ...] = tuple(meta["metric_order"])
-        self.epochs = np.asarray(meta["epochs"])
-        self.default_noise: str = meta["noise_default"]
-        self._space = spaces.get(self.space)
-        self._dim = int(meta["features"]["encoding_dim"])
-        self._encoding = meta["features"].get("encoding_kind")
-        self._first = None
-        network = meta["network"]
+        self._read_meta(checkpoint)
+        network = self.meta["network"]
         arrays = checkpoint.arrays
         self.net = YahpoNet.from_arrays(arrays, network)
         self.evaluated = np.asarray(network["evaluated_epochs"], dtype=np.int64)
         self._recon = {c: (arrays[f"recon.{c}.weight"], arrays[f"recon.{c}.offset"]) for c in network["reconstructed"]}
         self._column = {name: k for k, name in enumerate(network["outputs"])}
-        self._info = meta["metrics"]
+        self._info = self.meta["metrics"]
         self._ranges = {m: noise_models.value_range(self._info[m].get("unit")) for m in self.metrics}
         self._noise = {m: {"sigma": arrays[f"{m}.noise.sigma"], "kde_points": arrays[f"{m}.noise.kde_points"],
                            "kde_chol": arrays[f"{m}.noise.kde_chol"], "kde_clip": arrays[f"{m}.noise.kde_clip"],
