@@ -40,6 +40,7 @@ from nbx11_data.table_format import FINAL_SUFFIX, final_values
 
 _DEFAULT: Any = object()  # "argument not given" (seed=None means the mean-curve rows)
 PARSED_STRINGS_KEPT = 1 << 16  # architecture strings whose parse a session keeps (outside the table's names)
+LOOKUPS_KEPT = 1 << 12  # distinct (dataset, metric, budget, seed) arguments whose checked form a session keeps
 
 
 def open(name: str, root: str | Path | None = None, fallback: bool = True) -> "Benchmark":  # noqa: A001
@@ -86,6 +87,7 @@ class Benchmark:
         self._index: index_io.Index | None = None
         self._connections: dict[bool, Any] = {}  # sandbox -> DuckDB connection
         self._registered: dict[str, Any] = {}
+        self._lookups: dict[tuple, _Lookup] = {}
         self._labels = np.array([_source_label(v) for v in self.manifest.get("index", {}).get("sources", [])]
                                 + [""], dtype=object)
         if self.manifest["schema_version"] == 1:
@@ -106,14 +108,18 @@ class Benchmark:
 
         ``with_source=True`` returns ``(curve, source)``.
         """
-        dataset, metric, budget, seed, with_source = self._arguments(dataset, metric, budget, seed, with_source)
-        dataset, metric, budget, seed = self._resolve_names(dataset, metric, budget, seed)
-        row = self._row(arch, dataset, budget, seed)
+        lookup = self._lookup(dataset, metric, budget, seed)
+        with_source = arguments.flag("with_source", with_source)
+        position = self._index.position(arch) if type(arch) is str else -1  # the index exists: _lookup made it
+        if position < 0:
+            position = self._position(arch, missing_ok=True)
+        row = -1 if lookup.rows is None or position < 0 else int(lookup.rows[position])
         if row < 0:
-            values, sources = self.curves([arch], dataset, metric, seed, budget, with_source=True)
+            values, sources = self.curves([arch], lookup.dataset, lookup.metric, lookup.seed, lookup.budget,
+                                          with_source=True)
             return (values[0], sources[0]) if with_source else values[0]
-        curve = self.store.curve(dataset, metric, row, self.budgets[budget])
-        return (curve, self._sources_of(np.array([row]), dataset)[0]) if with_source else curve
+        curve = self.store.curve(lookup.dataset, lookup.metric, row, lookup.epochs)
+        return (curve, self._sources_of(np.array([row]), lookup.dataset)[0]) if with_source else curve
 
     def curves(self, archs: Any, dataset: str | None = None, metric: str | None = None, seed: Any = _DEFAULT,
                budget: int | None = None, with_source: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
@@ -121,11 +127,10 @@ class Benchmark:
 
         ``with_source=True`` returns ``(curves, sources)``, ``sources`` one string per row.
         """
-        dataset, metric, budget, seed, with_source = self._arguments(dataset, metric, budget, seed, with_source)
+        dataset, metric, budget, seed, epochs, _ = self._lookup(dataset, metric, budget, seed)
+        with_source = arguments.flag("with_source", with_source)
         archs = arguments.arch_list(archs, self.space)
-        dataset, metric, budget, seed = self._resolve_names(dataset, metric, budget, seed)
         rows, live = self._gather(archs, dataset, budget, [seed] * len(archs), [metric])
-        epochs = self.budgets[budget]
         if live is None:
             out = self.store.curves(dataset, metric, rows, epochs)
         else:
@@ -145,10 +150,10 @@ class Benchmark:
         """
         import pyarrow as pa
 
-        dataset, _, budget, seed, arrow = self._arguments(dataset, None, budget, seed, arrow, "arrow")
+        dataset, _, budget, seed, _, _ = self._lookup(dataset, None, budget, seed)
+        arrow = arguments.flag("arrow", arrow)
         archs, metrics = arguments.arch_list(archs, self.space), arguments.metrics(metrics, self.metrics)
         epoch = arguments.epoch(epoch)
-        dataset, _, budget, seed = self._resolve_names(dataset, None, budget, seed)
         metrics = self.metrics if metrics is None else [self._metric(m) for m in metrics]
         if epoch is not None and not 1 <= epoch <= self.budgets[budget]:
             raise UnknownNameError(f"epoch of budget {budget}", epoch, [f"1..{self.budgets[budget]}"])
@@ -185,10 +190,10 @@ class Benchmark:
         """
         import pyarrow as pa
 
-        dataset, _, budget, _, arrow = self._arguments(dataset, None, budget, None, arrow, "arrow")
+        dataset, _, budget, _, _, _ = self._lookup(dataset, None, budget, None)
+        arrow = arguments.flag("arrow", arrow)
         archs = arguments.arch_list(archs, self.space)
         seeds = [self.defaults.get("seed")] if seeds is _DEFAULT else arguments.seeds(seeds)
-        dataset, _, budget, _ = self._resolve_names(dataset, None, budget, None)
         archs_x, seeds_x = [a for a in archs for _ in seeds], seeds * len(archs)
         rows, live = self._gather(archs_x, dataset, budget, seeds_x, self.metrics)
         hit = rows >= 0
@@ -295,11 +300,26 @@ class Benchmark:
 
     # ----- internals -------------------------------------------------------------------------------------
 
-    def _arguments(self, dataset, metric, budget, seed, switch, switch_name="with_source"):
-        """The lookups' common arguments, type-checked (:mod:`.arguments`); names are resolved later."""
-        return (arguments.name("dataset", dataset, self.datasets), arguments.name("metric", metric, self.metrics),
-                arguments.budget(budget, self.budgets), seed if seed is _DEFAULT else arguments.seed(seed),
-                arguments.flag(switch_name, switch))
+    def _lookup(self, dataset, metric, budget, seed) -> "_Lookup":
+        """The lookups' common arguments, checked (:mod:`.arguments`) and resolved to the table's names, with
+        the row of each position they select; kept per distinct arguments (their types included)."""
+        try:
+            key = (dataset, metric, budget, seed, type(dataset), type(metric), type(budget), type(seed))
+            return self._lookups[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable argument: the checks below say what is allowed
+            key = None
+        dataset, metric = arguments.name("dataset", dataset, self.datasets), arguments.name("metric", metric, self.metrics)
+        budget, seed = arguments.budget(budget, self.budgets), seed if seed is _DEFAULT else arguments.seed(seed)
+        dataset, metric, budget, seed = self._resolve_names(dataset, metric, budget, seed)
+        lookup = _Lookup(dataset, metric, budget, seed, self.budgets[budget],
+                         self._ensure_index().rows_of(dataset, budget, seed))
+        if key is not None:
+            if len(self._lookups) >= LOOKUPS_KEPT:
+                self._lookups.clear()
+            self._lookups[key] = lookup
+        return lookup
 
     def _resolve_names(self, dataset, metric, budget, seed):
         dataset = self.defaults.get("dataset", self.datasets[0]) if dataset is None else dataset
@@ -344,13 +364,6 @@ class Benchmark:
             self._not_found(arch, arch_id)
         return position
 
-    def _row(self, arch, dataset, budget, seed) -> int:
-        """Row of (arch, dataset, budget, seed), -1 if the table has none (invalid ``arch`` raises)."""
-        index = self._ensure_index()
-        rows = index.rows_of(dataset, budget, seed)
-        position = self._position(arch, missing_ok=True)
-        return -1 if rows is None or position < 0 else int(rows[position])
-
     def _fast_positions(self, archs: list) -> np.ndarray:
         """Positions of ``archs`` found without parsing: canonical strings, arch_ids and (where the space
         enumerates) ``arch_index`` ints; -1 for anything else (the caller parses those)."""
@@ -373,11 +386,11 @@ class Benchmark:
         """
         index = self._ensure_index()
         positions = self._fast_positions(archs)
-        for i in np.flatnonzero(positions < 0).tolist():
-            arch = archs[i]
-            info = self._describe(arch)  # parses: invalid input raises InvalidArchitectureError
-            described[i] = info
-            positions[i] = index.id_position(info[2])
+        unknown = np.flatnonzero(positions < 0)
+        if len(unknown):
+            infos = self._describe_many([archs[i] for i in unknown.tolist()])  # invalid input raises here
+            described.update(zip(unknown.tolist(), infos))
+            positions[unknown] = index.id_positions([info[2] for info in infos])
         out = np.full(len(archs), -1, dtype=np.int64)
         distinct = dict(zip(dict.fromkeys(seeds), range(len(seeds))))  # seed -> its number, in first-seen order
         which = np.fromiter(map(distinct.__getitem__, seeds), np.int64, len(seeds)) if len(distinct) > 1 else None
@@ -409,6 +422,13 @@ class Benchmark:
         parsed, names, ids = (list(column) for column in zip(*infos))
         curves = self.fallback.curves(dataset, parsed, ids, [seeds[i] for i in missing], metrics)
         return rows, _Live(missing, names, ids, curves)
+
+    def _describe_many(self, archs: list) -> list[tuple]:
+        """:meth:`_describe` of each of ``archs``, each distinct string once."""
+        strings = {arch: None for arch in archs if type(arch) is str}
+        for text in strings:
+            strings[text] = self._describe_string(text)
+        return [strings[arch] if type(arch) is str else self._parse_and_name(arch) for arch in archs]
 
     def _describe(self, arch) -> tuple:
         """(parsed, canonical string, arch_id) of ``arch``; a string is parsed once per session."""
@@ -472,6 +492,17 @@ class Benchmark:
                                         enumerable=hasattr(self.space, "arch_index"))
         self._labels = np.array([_source_label(v) for v in meta["sources"]] + [""], dtype=object)
         return index_io.Index(arrays, meta)
+
+
+class _Lookup(NamedTuple):
+    """The checked arguments of a lookup, resolved, and the row (-1: none) of each position they select."""
+
+    dataset: str
+    metric: str
+    budget: int
+    seed: Any
+    epochs: int
+    rows: np.ndarray | None
 
 
 class _Live(NamedTuple):

@@ -38,7 +38,8 @@ class CurveStore:
         self.dense = np.concatenate(dense) if len(dense) > 1 else dense[0]
         self.slot, self.at, self.value = (np.concatenate(parts) for parts in (slot, at, value))
         self.all_dense = held == len(self.slot)
-        self._nan = np.full(self.dense.shape[1], np.nan, dtype=np.float32)
+        self.width = self.dense.shape[1]
+        self._nan = np.full(self.width, np.nan, dtype=np.float32)
 
     def take(self, rows: np.ndarray, stop: int) -> np.ndarray:
         """(len(rows), stop) float32: epochs ``1..stop`` of each row in ``rows`` (all must be valid rows)."""
@@ -58,7 +59,7 @@ class CurveStore:
         """Epochs ``1..stop`` of one row (a new array)."""
         slot = self.slot[row]
         if slot >= 0:
-            return self.dense[slot, :stop].copy()
+            return self.dense[slot].copy() if stop == self.width else self.dense[slot, :stop].copy()
         out = self._nan[:stop].copy()
         at = self.at[row]
         if 0 <= at < stop:

@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -200,7 +201,8 @@ class Index:
         self.keys = {(d, int(b), s): k for k, (d, b, s) in enumerate(meta["keys"])}
         self.seeds = sorted({s for _, _, s in self.keys}, key=lambda s: -1 if s is None else s)
         self._names = None  # pyarrow LargeStringArray over the names bytes, made on first use
-        self._dicts = None  # (by_name, by_id) once a session has made enough string lookups
+        self._by_name: dict[str, int] | None = None  # every canonical string -> position, once a session has
+        self._by_id: dict[str, int] | None = None  # made enough string lookups to pay for the dicts (and ids)
         self._lookups = 0
         self._rows: dict[int, np.ndarray] = {}
 
@@ -231,22 +233,34 @@ class Index:
 
     def position(self, text: str) -> int:
         """Position of a canonical string or arch_id of the table; -1 if it is neither."""
-        self._lookups += 1
-        if self._dicts is not None or self._lookups > self.positions // HOT_FRACTION:
-            by_name, by_id = self._hot()
-            position = by_name.get(text)
-            return by_id.get(text, -1) if position is None else position
-        return self._by_name(text)
+        by_name = self._by_name
+        if by_name is None:
+            self._lookups += 1
+            if self._lookups <= self.positions // HOT_FRACTION:
+                return self._search(text)
+            by_name = self._hot()
+        position = by_name.get(text)
+        return self._by_id.get(text, -1) if position is None else position
 
     def positions_of(self, archs: list) -> np.ndarray:
         """Positions of each string of ``archs`` that is a canonical string or arch_id of the table; -1 for
         anything else (other strings, other types)."""
-        self._lookups += len(archs)
-        if self._dicts is not None or self._lookups > self.positions // HOT_FRACTION:
-            by_name, by_id = self._hot()
-            return np.fromiter((by_name.get(a, by_id.get(a, -1)) if isinstance(a, str) else -1 for a in archs),
-                               np.int64, len(archs))
-        return np.fromiter((self._by_name(a) if isinstance(a, str) else -1 for a in archs), np.int64, len(archs))
+        by_name = self._by_name
+        if by_name is None:
+            self._lookups += len(archs)
+            if self._lookups <= self.positions // HOT_FRACTION:
+                return np.fromiter((self._search(a) if isinstance(a, str) else -1 for a in archs), np.int64, len(archs))
+            by_name = self._hot()
+        try:
+            out = np.fromiter(map(by_name.get, archs, repeat(-1)), np.int64, len(archs))
+        except TypeError:  # an unhashable architecture (a list, a dict): not a key of either dict
+            out = np.fromiter((by_name.get(a, -1) if isinstance(a, str) else -1 for a in archs), np.int64, len(archs))
+        by_id = self._by_id
+        for i in np.flatnonzero(out < 0).tolist():
+            arch = archs[i]
+            if isinstance(arch, str):
+                out[i] = by_id.get(arch, -1)
+        return out
 
     def names(self, positions: np.ndarray) -> list[str]:
         """Canonical strings of ``positions``."""
@@ -261,7 +275,7 @@ class Index:
         """arch_ids of ``positions``."""
         return self.arrays["ids"][np.asarray(positions, dtype=np.int64)].astype("U32").tolist()
 
-    def _by_name(self, text: str) -> int:
+    def _search(self, text: str) -> int:
         """Position of ``text`` as a canonical string, else as an arch_id; -1 if neither."""
         key = np.uint64(string_key(text))
         hashes = self.arrays["name_hash"]
@@ -281,14 +295,22 @@ class Index:
         at = int(np.searchsorted(ids, raw))
         return at if at < self.positions and ids[at] == raw else -1
 
+    def id_positions(self, arch_ids: list[str]) -> np.ndarray:
+        """:meth:`id_position` of each of ``arch_ids``, in one search where all are 32 ASCII characters."""
+        if not self.positions or set(map(len, arch_ids)) - {32} or not all(map(str.isascii, arch_ids)):
+            return np.fromiter(map(self.id_position, arch_ids), np.int64, len(arch_ids))
+        wanted, ids = np.array(arch_ids, dtype="S32"), self.arrays["ids"]
+        at = np.minimum(np.searchsorted(ids, wanted), self.positions - 1)
+        return np.where(ids[at] == wanted, at, -1).astype(np.int64)
+
     def _name(self, position: int) -> str:
         offsets = self.arrays["name_offsets"]
         return bytes(self.arrays["names"][offsets[position]:offsets[position + 1]]).decode("utf-8")
 
-    def _hot(self) -> tuple[dict, dict]:
-        """Dicts of every canonical string and arch_id (built once, when lookups have paid for them)."""
-        if self._dicts is None:
-            every = np.arange(self.positions)
-            self._dicts = (dict(zip(self.names(every), range(self.positions))),
-                           dict(zip(self.arch_ids(every), range(self.positions))))
-        return self._dicts
+    def _hot(self) -> dict[str, int]:
+        """Make the dicts of every canonical string and arch_id (once lookups have paid for them); return the
+        first."""
+        every = np.arange(self.positions)
+        self._by_id = dict(zip(self.arch_ids(every), range(self.positions)))
+        self._by_name = dict(zip(self.names(every), range(self.positions)))
+        return self._by_name
