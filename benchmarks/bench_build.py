@@ -33,7 +33,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = {"nbnlp11-wt2": "nbnlp11-wt2-v1", "nb311-yahpo": "nb311-yahpo-v3", "nb111-ec4": "nb111-ec4-v1"}
+BENCHMARKS = {"nbnlp11-wt2": "nbnlp11-wt2-v1", "nb311-yahpo": "nb311-yahpo-v4", "nb111-ec4": "nb111-ec4-v1"}
 SEEDS = 5
 
 

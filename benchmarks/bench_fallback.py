@@ -5,7 +5,7 @@ end to end through the reader (``bench.rows``, validation, lookup, prediction, n
 just-opened session (empty prediction cache, table index built first), medians of ``--repeat``
 interleaved runs (one of each per round, so a burst of load hits all alike), wall and CPU time:
 
-- ``new``: the table's own checkpoint, ``nb311-yahpo-v3`` (the YAHPO network run in numpy);
+- ``new``: the table's own checkpoint, ``nb311-yahpo-v4`` (the YAHPO network run in numpy);
 - ``old``: x11's method distilled from it, ``nb311-yahpo-x11-v2`` (SVD + LightGBM), through a copy of the
   table built from that checkpoint (same cells and seeds) in a temporary folder;
 - peer ``onnxruntime``: the YAHPO ONNX teacher on the same 1,000 cells' mean curves (encode + 98,000 rows,

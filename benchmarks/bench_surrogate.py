@@ -3,7 +3,7 @@
 For nb311-yahpo (the default): n DARTS cells (``darts.sample(n, seed=0)``), whole 98-epoch noiseless
 curves of every metric, medians of ``--repeat`` interleaved runs (one of each per round) of
 
-- ``new``: ``nb311-yahpo-v3``, the YAHPO network in numpy (``predict_batch``);
+- ``new``: ``nb311-yahpo-v4``, the YAHPO network in numpy (``predict_batch``);
 - ``old``: ``nb311-yahpo-x11-v2``, x11's method distilled from it (SVD + LightGBM, ``predict_batch``);
 - peer ``onnxruntime``: the YAHPO ONNX teacher on the same cells (encode + n x 98 rows, all 4 outputs).
 

@@ -14,7 +14,7 @@ Steps (``nbx11 train nb311-yahpo --source .../yahpo-nb301``):
 Example:
     >>> result = train(get("nb311-yahpo"), "../shared/data/yahpo-nb301", "checkpoints")  # doctest: +SKIP
     >>> result["folder"]  # doctest: +SKIP
-    'checkpoints/nb311-yahpo-v3'
+    'checkpoints/nb311-yahpo-v4'
 """
 
 from __future__ import annotations
@@ -224,8 +224,10 @@ def report(recipe, meta: dict, heldout: dict, noise_card: dict, agreement: dict,
         f"- The teacher's own weights ({network['weights']:,} numbers), copied once from `{data['file']}`"
         f" (sha256 `{data['sha256']}`; {data['origin']}; license {data['license']};"
         f" citation: {data['citation']}) into `arrays.npz` (`net.*`), BatchNorms folded into the next linear"
-        " layer, float32. `nbx11_data.surrogate.yahpo_net` runs the same arithmetic in numpy: no onnxruntime,"
-        " torch or LightGBM at lookup time.",
+        " layer, float32. `nbx11_data.surrogate.yahpo_net` runs the network in numpy: no onnxruntime,"
+        " torch or LightGBM at lookup time. Elementwise work is float32 as in onnxruntime; matrix products are"
+        " exact (operands rounded to 21-23-bit integers times a power of two, summed in float64 without"
+        " rounding) and `exp` uses + - * only, so every CPU, BLAS kernel and batch gives the same bits.",
         f"- A lookup runs the network at {len(network['evaluated_epochs'])} epochs"
         f" ({', '.join(map(str, network['evaluated_epochs']))}); {network['fill_in']} (`recon.*`).",
         "- `elapsed_time` is the running sum of the per-epoch `epoch_time` (the teacher's `runtime_increase`), so it"

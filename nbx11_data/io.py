@@ -19,7 +19,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 
 _UMASK = os.umask(0)
@@ -28,6 +27,8 @@ os.umask(_UMASK)
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    import tempfile  # here: a reader that only reads never pays for its import
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

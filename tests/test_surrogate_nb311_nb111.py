@@ -210,7 +210,7 @@ def test_nb311_yahpo_floors():
     assert fresh["avg_kendall_tau"] >= 0.9 and fresh["final_r2"] >= 0.9
 
 
-@pytest.mark.parametrize("checkpoint", ["nb311-yahpo", NB311_YAHPO])  # by name: the default, v3
+@pytest.mark.parametrize("checkpoint", ["nb311-yahpo", NB311_YAHPO])  # by name: the default, v4
 def test_x11_readme_example_runs_on_nb311_yahpo(checkpoint):
     _committed(NB311_YAHPO)
     Genotype = namedtuple("Genotype", "normal normal_concat reduce reduce_concat")

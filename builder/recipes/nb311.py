@@ -1,6 +1,6 @@
 """NB311: DARTS learning curves, 98 epochs. Three recipes.
 
-- ``nb311-yahpo`` (v3, a surrogate of a surrogate): the YAHPO NB301 ONNX network itself, its weights
+- ``nb311-yahpo`` (v4, a surrogate of a surrogate): the YAHPO NB301 ONNX network itself, its weights
   copied into the checkpoint and run in numpy at 20 epochs with a linear fill-in of the others
   (:mod:`nbx11_data.builder.teacher_copy`); noise as below; ``elapsed_time`` is the running sum of
   the per-epoch ``epoch_time``.
@@ -116,7 +116,7 @@ def prepare_yahpo(source, n_archs: int = N_ARCHS) -> TrainingData:
 
 
 def prepare_teacher(source) -> TrainingData:
-    """What ``nb311-yahpo`` v3 records about its teacher: no runs (the teacher's network is the data)."""
+    """What ``nb311-yahpo`` records about its teacher: no runs (the teacher's network is the data)."""
     source = Path(source)
     teacher_file = source / yahpo.MODEL
     if not teacher_file.is_file():
@@ -181,7 +181,9 @@ _COMMON = dict(space="darts", dataset="cifar10", epochs=list(range(1, EPOCHS + 1
                x11_reference={"benchmark": "NB311", "avg_kendall_tau": 0.728, "final_kendall_tau": 0.788})
 
 RECIPES = [
-    Recipe(name="nb311-yahpo", version=3, metrics=TEACHER_METRICS, prepare=prepare_teacher,
+    # version 4: exact matrix products (the same bits on every CPU, for any batch); v3 ran float32 BLAS
+    # products, whose last bits depended on the CPU's BLAS kernel and on a row's place in its batch
+    Recipe(name="nb311-yahpo", version=4, metrics=TEACHER_METRICS, prepare=prepare_teacher,
            description="NB311 from the YAHPO NB301 surrogate's own network (a surrogate of a surrogate), run in"
                        " numpy from its copied weights; noise from real NB201 seeds",
            data_differences="x11's NB311 was fitted to ~60k real NB301 training runs (with their seed noise); this"

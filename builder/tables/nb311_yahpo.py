@@ -1,4 +1,4 @@
-"""Build ``tables/nb311-yahpo`` from ``nb311-yahpo-v3``, which runs YAHPO Gym's NB301 network itself.
+"""Build ``tables/nb311-yahpo`` from ``nb311-yahpo-v4``, which runs YAHPO Gym's NB301 network itself.
 
 Predicted rows only: ``--archs`` distinct DARTS architectures sampled as NB301 samples them, each
 with its noiseless mean and ``--seeds`` noisy curves over 98 epochs. Nothing here is measured:
@@ -18,7 +18,7 @@ from nbx11_data.builder.tables import surrogate
 
 SPEC = surrogate.SurrogateBenchmark(
     name="nb311-yahpo",
-    checkpoint="nb311-yahpo-v3",
+    checkpoint="nb311-yahpo-v4",
     pretty_name="NB311 on CIFAR-10, from YAHPO Gym's NB301 surrogate network",
     summary=("Learning curves of DARTS-space architectures on CIFAR-10 (98 epochs). **A surrogate of a surrogate:**"
              " every mean curve is the output of YAHPO Gym's NB301 network (itself fitted to the real NAS-Bench-301"

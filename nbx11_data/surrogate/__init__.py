@@ -1,13 +1,13 @@
 """Surrogate runtime: load a checkpoint, predict mean curves, add reproducible noise.
 
 LightGBM checkpoints need lightgbm (imported lazily: ``pip install "nbx11-data[surrogate]"``);
-``nb311-yahpo-v3``, which runs YAHPO's NB301 network itself, needs numpy only.
+``nb311-yahpo-v4``, which runs YAHPO's NB301 network itself, needs numpy only.
 
 Example:
     >>> from nbx11_data.surrogate import load_ensemble
     >>> m = load_ensemble("checkpoints/nbnlp11-wt2-v1")  # doctest: +SKIP
     >>> load_ensemble("nb311-yahpo").checkpoint_id  # by name: the highest version  # doctest: +SKIP
-    'nb311-yahpo-v3'
+    'nb311-yahpo-v4'
     >>> m.predict_batch(archs, seeds=7)["val_score"].shape  # doctest: +SKIP
     (len(archs), 50)
 """

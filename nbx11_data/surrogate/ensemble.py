@@ -283,7 +283,7 @@ def first_epoch_features(first: np.ndarray, spec: dict) -> np.ndarray:
 
 def load_ensemble(path) -> Ensemble:
     """Load and verify a checkpoint (as NAS-Bench-x11's ``load_ensemble``): a folder, or a name such as
-    ``"nb311-yahpo-x11-v2"`` or ``"nb311-yahpo"`` (the newest version, v3), found by :mod:`nbx11_data.locations`.
+    ``"nb311-yahpo-x11-v2"`` or ``"nb311-yahpo"`` (the newest version, v4), found by :mod:`nbx11_data.locations`.
 
     A checkpoint holding its teacher network loads as a
     :class:`~nbx11_data.surrogate.teacher_ensemble.TeacherEnsemble`, others as :class:`Ensemble`.

@@ -27,7 +27,7 @@ from nbx11_data.surrogate import checkpoint as ck_format
 from nbx11_data.surrogate import noise as noise_models
 from nbx11_data.surrogate import rng
 from nbx11_data.surrogate.ensemble import Ensemble, SurrogateInputError
-from nbx11_data.surrogate.yahpo_net import YahpoNet, row_blocks
+from nbx11_data.surrogate.yahpo_net import ExactProduct, YahpoNet, row_blocks
 
 MODEL = "teacher-network"
 NOISE_KINDS = ("gaussian", "kde")  # the window model needs boosters; these two need only the checkpoint's arrays
@@ -43,7 +43,8 @@ class TeacherEnsemble(Ensemble):
         arrays = checkpoint.arrays
         self.net = YahpoNet.from_arrays(arrays, network)
         self.evaluated = np.asarray(network["evaluated_epochs"], dtype=np.int64)
-        self._recon = {c: (arrays[f"recon.{c}.weight"], arrays[f"recon.{c}.offset"]) for c in network["reconstructed"]}
+        self._recon = {c: (ExactProduct(arrays[f"recon.{c}.weight"]), arrays[f"recon.{c}.offset"])
+                       for c in network["reconstructed"]}
         self._column = {name: k for k, name in enumerate(network["outputs"])}
         self._info = self.meta["metrics"]
         self._ranges = {m: noise_models.value_range(self._info[m].get("unit")) for m in self.metrics}
@@ -68,7 +69,7 @@ class TeacherEnsemble(Ensemble):
             if name not in full:
                 values = raw[:, :, self._column[name]].astype(np.float64)
                 weight, offset = self._recon[name]
-                curves = row_blocks(values, lambda block: block @ weight) + offset
+                curves = row_blocks(values, weight) + offset
                 curves[:, self.evaluated - 1] = values
                 full[name] = curves
             return full[name]

@@ -5,10 +5,11 @@ The network (copied from ``model_v2.onnx`` at build time, :func:`nbx11_data.buil
 ``x + W1 (a * relu(b))`` with ``[a, b] = W0 BN(x)`` (684 -> 2 x 342); a last BatchNorm, ReLU,
 a 4-output head with a sigmoid, then each output's own rescaling (a chain of constant steps).
 Here every BatchNorm before a linear layer is folded into it, the first layer is split into a
-per-cell part (a sum of per-code rows, computed once per cell) and a per-epoch part, and all
-work is float32, as in onnxruntime. Every matrix product runs on row blocks of a fixed size, so a
-row's result never depends on which other rows share its batch (the table and a live lookup agree
-bit for bit).
+per-cell part (a sum of per-code rows, computed once per cell) and a per-epoch part. Elementwise
+work is float32, as in onnxruntime; matrix products are exact (:class:`ExactProduct`) and ``exp`` is
+computed from + - * alone (:func:`exp`), so a row's bits depend on nothing but the row: not on the CPU,
+the BLAS kernel, the batch or the row's place in it (the table and a live lookup agree bit for bit on
+any machine).
 
 Example:
     >>> net = YahpoNet.from_arrays(ck.arrays, ck.meta["network"])  # doctest: +SKIP
@@ -25,11 +26,68 @@ import numpy as np
 
 from nbx11_data.surrogate.model import THREADS
 
-BLOCK_ROWS = 128  # rows per matrix product; a fixed shape for every block (the last one is padded)
+BLOCK_ROWS = 256  # rows per block of work (blocks run on threads)
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10  # ln 2 = HI + LO; k * HI is exact
+_EXP_TAYLOR = [1.0 / np.prod(np.arange(1, n + 1, dtype=np.float64)) for n in range(14)]  # 1/n!, n = 0..13
+
+
+def exp(x) -> np.ndarray:
+    """``e ** x`` in float64 from + - * and powers of two alone, so that every CPU gives the same bits (numpy's
+    ``exp`` picks a SIMD routine per CPU, whose last bits differ); accurate to a few float64 ulp.
+
+    Example: ``round(float(exp(1.0)), 12) == 2.718281828459``.
+    """
+    x = np.clip(np.asarray(x, dtype=np.float64), -745.0, 709.0)
+    k = np.rint(x * 1.4426950408889634)  # x / ln 2
+    r = (x - k * _LN2_HI) - k * _LN2_LO  # |r| <= ln(2) / 2
+    p = np.full_like(r, _EXP_TAYLOR[-1])
+    for c in _EXP_TAYLOR[-2::-1]:
+        p = p * r + c
+    return np.ldexp(p, k.astype(np.int32))
+
+
+def integer_form(x: np.ndarray, axis: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` as integers of at most ``bits`` bits (in float64) and one power-of-two shift per slice along
+    ``axis``: ``x ~= q * 2.0 ** -shift``, each slice's largest value kept to ``bits`` significant bits.
+
+    Example: ``integer_form(np.array([[0.75, 0.1]]), 1, 4)`` -> ``([[12., 2.]], [[4]])`` (0.1 ~= 2/16).
+    """
+    biggest = np.abs(x).max(axis=axis, keepdims=True)
+    shift = bits - np.frexp(biggest)[1]
+    return np.rint(np.ldexp(np.asarray(x, dtype=np.float64), shift)), shift
+
+
+class ExactProduct:
+    """``x @ weight`` with the same bits on every CPU and BLAS kernel, for any batch and row order.
+
+    The weight (per column) and each row of ``x`` are rounded to integers times a power of two, with so few
+    bits (21-23 here) that every product and every partial sum is an integer below 2**53: float64 sums them
+    exactly in whatever order a BLAS kernel chooses. The rounding costs about 2**-bits of a row's largest value
+    (float32 keeps 2**-24 of each value).
+
+    Example: ``ExactProduct(np.eye(2, dtype=np.float32))(np.float32([[1, 2]])).tolist() == [[1.0, 2.0]]``.
+    """
+
+    def __init__(self, weight: np.ndarray) -> None:
+        terms = weight.shape[0]
+        self.bits = (52 - (terms - 1).bit_length()) // 2  # terms * (2**bits)**2 <= 2**52
+        self.q, shift = integer_form(weight, 0, self.bits)
+        self.column_scale = np.ldexp(1.0, -shift)
+        self.shape = weight.shape
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """``x @ weight`` (float64) for ``x`` of shape (rows, terms)."""
+        q, shift = integer_form(x, 1, self.bits)
+        product = q @ self.q
+        product *= np.ldexp(1.0, -shift)  # scaling by powers of two is exact
+        product *= self.column_scale
+        return product
+
+
 _STEPS = {
     "add": lambda x, c: x + c, "sub": lambda x, c: x - c, "rsub": lambda x, c: c - x,
     "mul": lambda x, c: x * c, "div": lambda x, c: x / c, "max": np.maximum, "min": np.minimum,
-    "exp": lambda x, c: np.exp(x),
+    "exp": lambda x, c: exp(x),
 }
 
 
@@ -43,29 +101,21 @@ def _one_blas_thread():
 
 
 def row_blocks(x: np.ndarray, fn, rows: int = BLOCK_ROWS, workers: int | None = None) -> np.ndarray:
-    """``fn`` applied to ``x`` in blocks of exactly ``rows`` rows (the last one padded with zeros), stacked.
+    """``fn`` applied to ``x`` in blocks of ``rows`` rows, stacked; ``fn`` treats rows independently.
 
-    A matrix product's bits may depend on its shape; with one block shape, row ``i``'s result depends on
-    row ``i`` only. Blocks run on ``workers`` threads (default :data:`~nbx11_data.surrogate.model.THREADS`),
-    each with a one-thread BLAS, so the results do not depend on the thread count either.
+    Blocks run on ``workers`` threads (default :data:`~nbx11_data.surrogate.model.THREADS`), each with a
+    one-thread BLAS; with :class:`ExactProduct` inside ``fn``, the bits depend on neither.
     Example: ``row_blocks(np.eye(3), lambda b: b * 2).tolist()[0] == [2.0, 0.0, 0.0]``.
     """
-    n = len(x)
-    starts = list(range(0, max(n, 1), rows))
-
-    def one(start: int) -> np.ndarray:
-        block = np.zeros((rows, *x.shape[1:]), dtype=x.dtype)
-        block[: min(rows, n - start)] = x[start:start + rows]
-        return fn(block)[: min(rows, n - start)]
-
+    starts = list(range(0, max(len(x), 1), rows))
     workers = min(THREADS if workers is None else workers, len(starts))
     with _one_blas_thread():
         if workers <= 1:
-            parts = [one(s) for s in starts]
+            parts = [fn(x[s:s + rows]) for s in starts]
         else:
             with ThreadPoolExecutor(workers) as pool:
-                parts = list(pool.map(one, starts))
-    return np.concatenate(parts) if n else parts[0][:0]
+                parts = list(pool.map(lambda s: fn(x[s:s + rows]), starts))
+    return np.concatenate(parts)
 
 
 def apply_steps(x: np.ndarray, steps) -> np.ndarray:
@@ -91,6 +141,8 @@ class YahpoNet:
         self.blocks = blocks  # [(W0 (128, 684) with the block's BatchNorm folded in, b0, W1 (342, 128), b1)]
         self.last_scale, self.last_shift = last_scale, last_shift  # the last BatchNorm as x * scale + shift
         self.head_weight, self.head_bias = head_weight, head_bias  # (128, 4), (4,)
+        self._products = [(ExactProduct(w0), ExactProduct(w1)) for w0, _, w1, _ in blocks]
+        self._head = ExactProduct(head_weight)
         self.output_steps = output_steps  # per output column, its chain of steps after the sigmoid
         self._columns = np.arange(code_rows.shape[0])
 
@@ -122,14 +174,14 @@ class YahpoNet:
 
     def _rest(self, x: np.ndarray) -> np.ndarray:
         """Residual blocks, last norm, head and output steps on one block of first-layer rows."""
-        for w0, b0, w1, b1 in self.blocks:
-            gate = x @ w0
+        for (w0, w1), (_, b0, _, b1) in zip(self._products, self.blocks):
+            gate = w0(x).astype(np.float32)
             gate += b0
             half = w1.shape[0]
             a, b = gate[:, :half], gate[:, half:]
             np.maximum(b, 0, out=b)
             a *= b
-            x = x + (a @ w1 + b1)
-        y = np.maximum(x * self.last_scale + self.last_shift, 0) @ self.head_weight + self.head_bias
-        y = (1.0 / (1.0 + np.exp(-y))).astype(np.float32)
+            x = x + (w1(a).astype(np.float32) + b1)
+        y = self._head(np.maximum(x * self.last_scale + self.last_shift, 0)).astype(np.float32) + self.head_bias
+        y = (1.0 / (1.0 + exp(-y))).astype(np.float32)
         return np.stack([apply_steps(y[:, k], steps) for k, steps in enumerate(self.output_steps)], axis=1)
