@@ -3,7 +3,8 @@ a DuckDB point-query process, and Syne Tune's blackbox repository where it is in
 
 Every side runs in its own subprocess (its own imports and peak memory), ``--repeat`` times, the sides
 interleaved so that they see the same machine load; figures are medians, wall and CPU time. Measured:
-a cold process (start, import, open, one curve), open + first curve, peak RSS after the first lookup, a
+a cold process (start, import, open, one curve; beside it a process that only imports numpy and pyarrow.parquet,
+what any reader of Parquet files in numpy pays), open + first curve, peak RSS after the first lookup, a
 warm point lookup, a 10,000-curve batch (canonical strings; ``arch_index`` ints where the space has
 them), a full-table SQL aggregate, and the cost of the read-time checks (page checksums on a row group
 read; the sha256 of every shard when the SQL views are first made). The numpy peer holds the same
@@ -141,6 +142,7 @@ def memmap(folder: str, work: str) -> dict:
 _COLD = {
     "nbx11": "import nbx11_data; b = nbx11_data.open({folder!r}); b.curve({arch!r}, **{lookup!r})",
     "numpy memmap": "import numpy as np; c = np.load({npy!r}, mmap_mode='r'); np.array(c[{row}])",
+    "imports alone (numpy, pyarrow.parquet)": "import numpy, pyarrow.parquet",  # the floor of any Parquet reader here
     "duckdb point query": ("import duckdb; duckdb.sql(\"SELECT {metric} FROM read_parquet('{folder}/data/*.parquet')"
                            " WHERE arch = '{arch}' AND budget = {budget} AND {seed_sql}"
                            " AND dataset = '{dataset}'\").fetchall()"),
@@ -173,12 +175,11 @@ def run_table(folder: str, repeat: int) -> tuple[dict, int]:
     with tempfile.TemporaryDirectory() as work:
         subprocess.run([sys.executable, "-W", "ignore", __file__, "prepare", folder, work], check=True)
         rows = json.loads((Path(work) / "keys.json").read_text())["rows"]
-        runs: dict[str, list] = {"nbx11": [], "numpy memmap": [], "cold nbx11": [], "cold numpy memmap": [],
-                                 "cold duckdb point query": []}
+        runs: dict[str, list] = {"nbx11": [], "numpy memmap": [], **{f"cold {side}": [] for side in _COLD}}
         for _ in range(repeat):  # interleaved
             runs["nbx11"].append(_child("ours", folder, work))
             runs["numpy memmap"].append(_child("memmap", folder, work))
-            for side in ("nbx11", "numpy memmap", "duckdb point query"):
+            for side in _COLD:
                 runs[f"cold {side}"].append({"cold process": cold(side, folder, work)})
     medians = {side: {k: np.median([r[k] for r in results], axis=0).tolist() for k in results[0]}
                for side, results in runs.items()}
@@ -206,11 +207,13 @@ def report(name: str, rows: int, medians: dict, repeat: int) -> None:
         floor_text = "" if floor is None else f"{floor * 1e3:g} ms"
         print(f"{key:44s} {_cell(ours_[key], key):>27s} {_cell(peer.get(key), key):>27s} {ratio:7.2f}"
               f" {floor_text:>10s}{verdict}")
-    cold_ = {side: medians[f"cold {side}"]["cold process"] for side in ("nbx11", "numpy memmap", "duckdb point query")}
+    cold_ = {side: medians[f"cold {side}"]["cold process"] for side in _COLD}
     print("cold process (start, import, open, one curve): " + ", ".join(
         f"{side} {v[0] * 1e3:.0f} ms ({v[1] * 1e3:.0f} ms CPU)" for side, v in cold_.items()))
     print(f"  nbx11 / duckdb {cold_['nbx11'][0] / cold_['duckdb point query'][0]:.2f} (floor <= 1),"
-          f" nbx11 / numpy {cold_['nbx11'][0] / cold_['numpy memmap'][0]:.2f} (floor <= 2)")
+          f" nbx11 / numpy {cold_['nbx11'][0] / cold_['numpy memmap'][0]:.2f} (floor <= 2);"
+          f" the imports of numpy and pyarrow.parquet alone / duckdb"
+          f" {cold_['imports alone (numpy, pyarrow.parquet)'][0] / cold_['duckdb point query'][0]:.2f}")
 
 
 def main() -> None:
