@@ -10,7 +10,7 @@ sampling the space while every draw is a table hit; once a trial has drawn them 
 afresh (fallback). The trials of a run share one table, so their early draws overlap. BOHB's model
 proposals are mapped to the nearest table architecture (its KDE lives on the table's encodings).
 
-Mutations and neighbours move in the *search space* (:mod:`.mutations`), so on DARTS and NLP a child is
+Mutations and neighbours move in the *search space* (the space's moves), so on DARTS and NLP a child is
 usually not in the table: it becomes a new row whose curves the reader answers with the table's checkpoint
 (``live:<checkpoint>``), fetched lazily and in one batched call where the algorithm allows (a local-search
 neighbourhood, a BANANAS batch, a Hyperband rung, a new population). With ``in_table=True``, a space
@@ -59,7 +59,6 @@ import numpy as np
 
 from nbx11_data import vocabulary
 from nbx11_data.errors import InvalidArchitectureError, NBX11Error, UnknownNameError
-from nbx11_data.nas import mutations
 from nbx11_data.nas.objective import CurvePool
 
 
@@ -106,13 +105,13 @@ class TableSource:
             archs = [a for a, k in zip(archs, keep) if k]
             budgets = _budgets_mode(bench, dataset, val, seeds[0])
             cumulative = True if budgets else _cumulative(bench, dataset, time, archs[:500], seeds[0])
-            mutable = mutations.supports(bench.space) and bench.fallback is not None and not self.in_table
+            mutable = bench.space.HAS_MOVES and bench.fallback is not None and not self.in_table
             self._state = {"bench": bench, "dataset": dataset, "metrics": (val, test, time), "seeds": list(seeds),
                            "archs": archs, "encodings": bench.space.encode(archs), "left_out": int((~keep).sum()),
                            "cumulative": cumulative, "mutable": mutable, "budgets": budgets, "finals": {},
                            "position": {a: i for i, a in enumerate(archs)},
-                           "optimum_known": not mutable and len(archs) + int((~keep).sum()) == getattr(
-                               bench.space, "SIZE", -1),
+                           "optimum_known": not mutable and bench.space.FINITE
+                           and len(archs) + int((~keep).sum()) == bench.space.SIZE,
                            "error_unit": "nats" if vocabulary.canonical_unit(columns[val].get("unit")) == "100 - nats"
                            else "%"}
         return self._state
@@ -248,8 +247,7 @@ class ReaderPool(CurvePool):
             return int(self._order[self._drawn - 1])
         if not self._mutable:
             return int(rng.integers(self.table_rows))
-        kwargs = {"encodable": True} if self._space.NAME == "nlp" else {}
-        return self._rows_of(self._space.sample(1, seed=int(rng.integers(2**63)), **kwargs))[0]
+        return self._rows_of(self._space.sample(1, seed=int(rng.integers(2**63)), encodable=True))[0]
 
     # ----- moves in the search space --------------------------------------------------------------------
 
@@ -257,13 +255,13 @@ class ReaderPool(CurvePool):
         if not self._mutable:
             return super().neighbours(index) if index < self.table_rows else np.empty(0, dtype=np.int64)
         if index not in self._moves:
-            self._moves[index] = self._rows_of(mutations.neighbours(self._space, self.archs[index]))
+            self._moves[index] = self._rows_of(self._space.neighbours(self.archs[index]))
         return np.asarray(self._moves[index], dtype=np.int64)
 
     def mutate(self, index: int, rng: np.random.Generator) -> int:
         if not self._mutable:
             return super().mutate(index, rng)
-        return self._rows_of([mutations.mutate(self._space, self.archs[index], rng)])[0]
+        return self._rows_of([self._space.mutate(self.archs[index], rng)])[0]
 
     def _rows_of(self, archs) -> list[int]:
         """Rows of parsed ``archs``, adding rows (curves not fetched yet) for the new ones."""

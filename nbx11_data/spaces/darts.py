@@ -57,7 +57,7 @@ import hashlib
 import math
 import re
 from collections import namedtuple
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import combinations
@@ -65,10 +65,13 @@ from itertools import combinations
 import numpy as np
 
 from nbx11_data.errors import InvalidArchitectureError, UnknownNameError
+from nbx11_data.spaces import _moves
 from nbx11_data.spaces._inputs import short as _short
 
 NAME = "darts"
 FINITE = False
+HAS_ARCH_INDEX = False
+HAS_MOVES = True
 OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
 CELLS = ("normal", "reduce")
 NODES = (2, 3, 4, 5)
@@ -233,7 +236,7 @@ def _cell_from_pairs(name: str, pairs) -> tuple[tuple[str, int], ...]:
         raise _fail(f"{name} cell must be a list of {N_PAIRS} (op, input) pairs, got {type(pairs).__name__}")
     if len(pairs) != N_PAIRS:
         raise _fail(f"{name} cell must have exactly {N_PAIRS} edges (2 per node 2..5), got {len(pairs)}")
-    out = []
+    out: list[tuple[str, int]] = []
     for k in range(0, N_PAIRS, 2):
         a, b = pairs[k], pairs[k + 1]
         if not (type(a) is tuple and type(b) is tuple and len(a) == len(b) == 2 and type(a[1]) is type(b[1]) is int):
@@ -334,8 +337,8 @@ def from_config(config) -> DartsArch:
         config = config.get_dictionary()
     if not isinstance(config, Mapping):
         raise _fail(f"a configspace representation must be a dict, got {type(config).__name__}")
-    edges = [dict(), dict()]
-    inputs = [dict(), dict()]
+    edges: list[dict[int, tuple[str, object]]] = [dict(), dict()]
+    inputs: list[dict[int, tuple[str, object]]] = [dict(), dict()]
     for key, value in config.items():
         where = _KEYS.get(key) if isinstance(key, str) else None
         if where is None:
@@ -351,6 +354,7 @@ def from_config(config) -> DartsArch:
     for c, name in builtins.enumerate(CELLS):
         pairs, read = [], {}
         for node in NODES:
+            sources: tuple[int, ...] | None
             if node == 2:
                 sources = (0, 1)
             else:
@@ -481,7 +485,8 @@ def to_config(arch, colon: str = ":") -> dict[str, str]:
 def to_compact(arch) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
     """NASLib's compact form: per cell 8 (input, op_index) pairs."""
     arch = parse(arch)
-    return tuple(tuple((src, _OP_INDEX[op]) for op, src in cell) for cell in (arch.normal, arch.reduce))
+    normal, reduce = (tuple((src, _OP_INDEX[op]) for op, src in cell) for cell in (arch.normal, arch.reduce))
+    return normal, reduce
 
 
 def _codes(arch: DartsArch):
@@ -539,13 +544,14 @@ def encode_yahpo(archs) -> np.ndarray:
     return np.array(rows, dtype=np.int32).reshape(len(rows), len(YAHPO_COLUMNS))
 
 
-def sample(n: int, seed: int) -> list[DartsArch]:
+def sample(n: int, seed: int, *, encodable: bool = False) -> list[DartsArch]:
     """``n`` architectures drawn as NB301's random configurations, reproducible from ``seed``.
 
     Per cell and node: a uniformly random pair of distinct inputs (node 2 always
     reads 0 and 1), and a uniformly random op on each of its two edges. Draws,
     from ``numpy.random.Generator(PCG64(seed))``: the input-pair index of nodes
-    3..5 for every (arch, cell), then the 16 op indices of every arch.
+    3..5 for every (arch, cell), then the 16 op indices of every arch. Every architecture fits
+    :func:`encode`, so ``encodable`` changes nothing.
     """
     rng = np.random.Generator(np.random.PCG64(seed))
     highs = np.array([len(INPUT_CHOICES[node]) for node in NODES[1:]])
@@ -562,3 +568,42 @@ def sample(n: int, seed: int) -> list[DartsArch]:
         arch.__dict__["_valid"] = True  # valid by construction (tests check it)
         archs.append(arch)
     return archs
+
+
+def neighbours(arch) -> list[DartsArch]:
+    """NASLib's NB301 neighbourhood, 120 architectures: in one cell, the op of one of the 8 (input, op) pairs
+    changed, or the input of one pair moved to another earlier node that its node's other pair does not read.
+
+    Example:
+        >>> len(neighbours(sample(1, seed=0)[0]))
+        120
+    """
+    arch = parse(arch)
+    return _moves.neighbours(arch, _candidates(arch), from_compact, format)
+
+
+def mutate(arch, rng: np.random.Generator) -> DartsArch:
+    """One of :func:`neighbours`, from a move drawn uniformly with ``rng``."""
+    arch = parse(arch)
+    return _moves.mutate(arch, list(_candidates(arch)), from_compact, format, rng)
+
+
+def _candidates(arch: DartsArch) -> Iterator[list[list[tuple[int, int]]]]:
+    """The moves of :func:`neighbours` in compact form, cell by cell and pair by pair."""
+    compact = [list(map(list, cell)) for cell in to_compact(arch)]
+    for c, cell in builtins.enumerate(compact):
+        for p, (source, op) in builtins.enumerate(cell):
+            sibling = cell[p + 1 if p % 2 == 0 else p - 1][0]
+            for other in range(len(OPS)):
+                if other != op:
+                    yield _replaced(compact, c, p, (source, other))
+            for node_input in range(p // 2 + 2):
+                if node_input not in (source, sibling):
+                    yield _replaced(compact, c, p, (node_input, op))
+
+
+def _replaced(compact: list[list[list[int]]], c: int, p: int, pair: tuple[int, int]) -> list[list[tuple[int, int]]]:
+    """``compact`` with pair ``p`` of cell ``c`` replaced by ``pair``."""
+    cells = [[(x[0], x[1]) for x in cell] for cell in compact]
+    cells[c][p] = pair
+    return cells

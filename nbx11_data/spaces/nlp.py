@@ -90,10 +90,13 @@ from functools import cached_property
 import numpy as np
 
 from nbx11_data.errors import InvalidArchitectureError, UnknownNameError
+from nbx11_data.spaces import _moves
 from nbx11_data.spaces._inputs import short as _short
 
 NAME = "nlp"
 FINITE = False
+HAS_ARCH_INDEX = False
+HAS_MOVES = True
 
 #: op -> allowed input counts
 ARITY = {
@@ -331,14 +334,15 @@ def _smallest_serialization(spec: Spec, chosen: dict[str, tuple[str, ...]], opti
 
     def keep_smallest(grown: list) -> list:
         best = min(segment for _, segment in grown)
-        kept = {}
+        kept: dict[tuple, tuple[dict, tuple[str, ...]]] = {}
         for state, segment in grown:
             if segment == best:
                 kept.setdefault(merge_key(state), (state, segment))
         return list(kept.values())
 
     def visit(name: str, state: dict) -> tuple[tuple[str, ...], list[dict]]:
-        best, winners = None, {}
+        best: tuple[str, ...] | None = None
+        winners: dict[tuple, dict] = {}
         for order in options.get(name, (chosen[name],)):
             partial = [(state, ())]
             for child in order:
@@ -360,9 +364,10 @@ def _smallest_serialization(spec: Spec, chosen: dict[str, tuple[str, ...]], opti
                     best, winners = full, {}
                 if full == best:
                     winners.setdefault(merge_key(done), done)
+        assert best is not None  # options hold at least one order
         return best, list(winners.values())
 
-    start = {name: name for name in INPUTS}
+    start: dict[str, str | int] = {name: name for name in INPUTS}
     start[_COUNT] = 0
     partial = [(start, ())]
     for root in OUTPUTS[:k]:
@@ -657,9 +662,65 @@ def sample(n: int, seed: int, *, encodable: bool = False) -> list[NLPArch]:
     redrawing the others as x11's NASLib sampler does.
     """
     rng = np.random.Generator(np.random.PCG64(seed))
-    out = []
+    out: list[NLPArch] = []
     while len(out) < n:
         arch = parse_recipe(sample_recipe(rng))
         if not encodable or len(INPUTS) + len(arch.nodes) <= ENCODING_MAX_NODES:
             out.append(arch)
     return out
+
+
+# The ops a move may put in place of an op, in NASLib's order.
+_MOVE_ACTIVATIONS = ("activation_sigm", "activation_tanh", "activation_leaky_relu")
+_MOVE_BINARY = ("elementwise_sum", "elementwise_prod")
+
+
+def neighbours(arch) -> list[NLPArch]:
+    """NASLib's NB-NLP neighbourhood: an activation changed to another, ``elementwise_sum`` <-> ``elementwise_prod``
+    (``linear`` and ``blend`` keep their op), or an input that comes from a cell node rewired to another cell node
+    earlier in the canonical (topological) order. Rewirings that leave a node dead, repeat an input, or make the
+    cell too large for :func:`encode` are not neighbours.
+
+    Example:
+        >>> len(neighbours("node_0=linear(x,h_prev_0);h_new_0=activation_tanh(node_0)"))
+        2
+    """
+    arch = parse(arch)
+    return _moves.neighbours(arch, _candidates(arch), _encodable, format)
+
+
+def mutate(arch, rng: np.random.Generator) -> NLPArch:
+    """One of :func:`neighbours`, from a move drawn uniformly with ``rng``."""
+    arch = parse(arch)
+    return _moves.mutate(arch, list(_candidates(arch)), _encodable, format, rng)
+
+
+def _candidates(arch: NLPArch) -> Iterator[dict]:
+    """The moves of :func:`neighbours` as recipes, node by node (op changes, then rewirings)."""
+    nodes = list(arch.nodes)
+    names = [name for name, _, _ in nodes]
+    for k, (name, op, inputs) in builtins.enumerate(nodes):
+        group = _MOVE_ACTIVATIONS if op in _MOVE_ACTIVATIONS else _MOVE_BINARY if op in _MOVE_BINARY else ()
+        for other in group:
+            if other != op:
+                yield _recipe_with(nodes, k, other, inputs)
+        for i, source in builtins.enumerate(inputs):
+            if source not in names:  # x and h_prev_* inputs are not rewired (as NASLib)
+                continue
+            for earlier in names[:k]:
+                if earlier != source and earlier not in inputs:
+                    yield _recipe_with(nodes, k, op, inputs[:i] + (earlier,) + inputs[i + 1:])
+
+
+def _recipe_with(nodes, k: int, op: str, inputs: tuple[str, ...]) -> dict:
+    """The recipe of ``nodes`` with node ``k`` computing ``op`` of ``inputs``."""
+    recipe = {name: {"op": o, "input": list(i)} for name, o, i in nodes}
+    recipe[nodes[k][0]] = {"op": op, "input": list(inputs)}
+    return recipe
+
+
+def _encodable(recipe: dict) -> NLPArch:
+    """The cell of ``recipe``; :class:`InvalidArchitectureError` also where :func:`encode` rejects it."""
+    arch = parse(recipe)
+    encode([arch])
+    return arch
