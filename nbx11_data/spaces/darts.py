@@ -1,52 +1,14 @@
 """DARTS / NAS-Bench-301 cells: a normal and a reduction cell, ~10^18 architectures.
 
-Each cell has the input nodes 0 and 1 (the outputs of the two previous cells)
-and the intermediate nodes 2..5. Every intermediate node ``n`` has exactly two
-incoming edges, from two *distinct* earlier nodes (``0 <= input < n``), each
-with one op of :data:`OPS`. The cell output concatenates nodes 2..5.
-
-Accepted representations (``parse(representation, representation_kind=None)``):
-
-- a :class:`Genotype` (or any object with ``normal``/``reduce`` attributes):
-  8 ``(op, input)`` pairs per cell, two per node in node order, as in DARTS;
-  ``*_concat`` must be ``[2, 3, 4, 5]`` (``range(2, 6)``), or one of the values
-  NASLib/NAS-Bench-x11 write (``[2, 3, 4, 5, 6]``, ``[4, 5, 6]``, as in the x11
-  README): NB301 ignores the concat, so it is checked but not stored;
-- its string, ``"Genotype(normal=[('sep_conv_3x3', 0), ...], normal_concat=...)"``
-  (line continuations and ``range(2, 6)`` allowed) - the canonical form;
-- a mapping with keys ``normal``/``reduce`` (and optional concats): the JSON form
-  of a genotype;
-- the NB301 ConfigSpace dict: ``NetworkSelectorDatasetInfo:darts:edge_{cell}_{k}``
-  (an op; ``k`` = 0..13, see :func:`edge_index`) and
-  ``NetworkSelectorDatasetInfo:darts:inputs_node_{cell}_{n}`` (``"i_j"``, i < j,
-  for n = 3, 4, 5; node 2 always reads 0 and 1). YAHPO's spelling with
-  ``_COLON_`` for ``:`` is accepted too; keys of non-architecture
-  hyperparameters (x11's fixed training settings, YAHPO's ``epoch``) are
-  ignored; a ConfigSpace ``Configuration`` is read via ``get_dictionary()``;
-- NASLib's ``compact`` form (also x11's ``BANANAS``): two cells of 8
-  ``(input, op_index)`` pairs, op_index 0-based into :data:`OPS`. (x11's
-  vendored NASLib copy decodes compact with ``OPS[op - 1]``; upstream NASLib,
-  BANANAS and x11's own ``convert_genotype_to_compact`` are 0-based, as here.)
-
-``representation_kind`` names x11's ``representation=`` argument: ``genotype``,
-``configspace``, ``compact``/``BANANAS``, or ``arch_str`` (x11 itself supports
-``arch_str`` only for NB201; here it means the genotype string). ``None`` detects
-the kind from the value.
-
-The canonical form is the Genotype string with each node's two pairs sorted by
-input and concats ``[2, 3, 4, 5]``, so it (and ``arch_id``, its md5) does not
-depend on the order of a node's two inputs.
+In each cell, the intermediate nodes 2..5 read two distinct earlier nodes (0 and 1 are the cell's inputs),
+each through one op of :data:`OPS`. :func:`parse` takes a :class:`Genotype` or its string, a genotype mapping,
+the NB301 ConfigSpace dict (also YAHPO's ``_COLON_`` keys) or NASLib's compact form; the canonical form is the
+genotype string with each node's two pairs sorted by input. The representations, identity and moves in
+detail: ``docs/spaces.md`` (section darts).
 
 Example:
-    >>> text = ("Genotype(normal=[('sep_conv_3x3', 1), ('sep_conv_5x5', 0), ('skip_connect', 1),"
-    ...         " ('max_pool_3x3', 2), ('sep_conv_3x3', 0), ('dil_conv_5x5', 1), ('sep_conv_5x5', 2),"
-    ...         " ('dil_conv_5x5', 4)], normal_concat=[2, 3, 4, 5, 6], reduce=[('dil_conv_5x5', 0),"
-    ...         " ('skip_connect', 1), ('avg_pool_3x3', 0), ('sep_conv_5x5', 1), ('avg_pool_3x3', 0),"
-    ...         " ('max_pool_3x3', 2), ('sep_conv_3x3', 1), ('max_pool_3x3', 3)], reduce_concat=[4, 5, 6])")
-    >>> arch = parse(text)
-    >>> arch.normal[:2]
-    (('sep_conv_5x5', 0), ('sep_conv_3x3', 1))
-    >>> parse(to_config(arch)) == parse(to_compact(arch)) == arch
+    >>> arch = parse(to_genotype(sample(1, seed=0)[0]))
+    >>> parse(to_config(arch)) == parse(to_compact(arch)) == parse(format(arch)) == arch
     True
 """
 
@@ -407,7 +369,7 @@ def _is_genotype_cells(value) -> bool:
 
 
 def parse(representation, representation_kind: str | None = None) -> DartsArch:
-    """Parse any accepted representation (see the module docstring) into a valid :class:`DartsArch`.
+    """Parse any accepted representation (see ``docs/spaces.md``) into a valid :class:`DartsArch`.
 
     ``representation_kind`` is x11's ``representation=`` name; ``None`` detects it.
     """

@@ -1,70 +1,11 @@
-"""NAS-Bench-NLP: recurrent cells given as a "recipe" (a small DAG of ops).
+"""NAS-Bench-NLP: recurrent cells given as a "recipe", a small DAG of ops.
 
-A recipe maps node names to ``{"op": OP, "input": [names...]}``. Inputs are
-``x`` (the token embedding), ``h_prev_0..h_prev_{k-1}`` (the previous hidden
-states) or other nodes; the cell's outputs are the nodes ``h_new_0..h_new_{k-1}``
-(``k``, the number of hidden states, is 1 to 3; ``h_new_0`` feeds the next
-layer). Ops and their input counts, as NAS-Bench-NLP defines them (its
-``search_space.py`` generator and ``custom_rnn.py`` executor):
-
-=========================  ======  ======================================
-op                         inputs  computes
-=========================  ======  ======================================
-``linear``                 2 or 3  ``W1 a + W2 b (+ W3 c) + bias``
-``blend``                  3       ``g * a + (1 - g) * b`` (inputs g, a, b)
-``elementwise_sum``        2       ``a + b``
-``elementwise_prod``       2       ``a * b``
-``activation_tanh``        1       ``tanh(a)`` (also ``_sigm``, ``_leaky_relu``)
-=========================  ======  ======================================
-
-Accepted representations: the recipe dict (as in NAS-Bench-NLP's logs, input
-lists may be numpy arrays), its JSON string, a log record holding the recipe
-JSON under ``"recepie"``, the canonical string, and :class:`NLPArch`.
-
-Validity: known ops with the arities above; every input exists (``h_prev_i``
-only for ``i < k``); no input repeated within a node (the generator never
-repeats one); no cycle; outputs exactly ``h_new_0..h_new_{k-1}``, ``k <= 3``;
-every node leads to an output (the generator prunes the others); at most
-:data:`MAX_NODES` nodes (the most the generator can make). Cells that do not use
-``x`` or every ``h_prev_i``, or that feed an ``h_prev_i`` straight into an
-output, are valid: NAS-Bench-NLP's generator rejects them, but its hand-made
-GRU does the latter and the executor runs them all.
-
-Identity. The canonical string lists the nodes in depth-first post-order from
-``h_new_0, h_new_1, ...`` (so inputs come before their users), ``name=op(inputs)``
-joined by ``;``, with intermediate nodes renamed ``node_0, node_1, ...``. It is
-invariant to the names of intermediate nodes, to the order of the recipe's keys,
-and to the input order of ``linear``, ``elementwise_sum`` and ``elementwise_prod``:
-these compute a sum or product over their inputs with one weight matrix per input,
-all initialised from the same distribution (NAS-Bench-NLP's ``MultiLinear`` and
-``CustomRNN.reset_parameters``), so permuting their inputs gives the same model.
-The WikiText-2 logs agree: the 43 groups of logged recipes that share an
-``arch_id`` have equal ``num_params`` and final losses within seed noise.
-``blend`` keeps its order. Commutative inputs are ordered by a structural
-(Merkle) key of their sub-graph; where two are structurally equal, every order is
-tried and the smallest string wins. ``arch_id`` is the md5 of the canonical string.
-
-Encoding (:func:`encode`): NAS-Bench-x11's fixed-size NLP encoding with
-``max_nodes=12`` (its ``encode_nlp(..., one_hot=False)`` without the 3 first-epoch
-learning-curve columns, which are not architecture features): the 13 x 13
-adjacency matrix flattened row-major (node order ``x, h_prev_0, h_prev_1,
-h_prev_2``, then the cell's nodes in canonical order, the last node moved to
-index 12), then 13 op codes (0 input/padding, 1 sigm, 2 tanh, 3 leaky_relu,
-4 sum, 5 prod, 6 linear, 7 blend; the last node's code at index 12), then the
-node indices of the outputs (ascending, unmoved as in x11, padded with 0):
-185 columns. x11 orders a cell's nodes as its recipe dict happened to list them;
-here the canonical order is used, so equivalent recipes encode identically. Like
-x11 (which drops larger cells from its data and redraws them when sampling), it
-holds at most 8 cell nodes; larger cells raise :class:`InvalidArchitectureError`.
-
-Sampling (:func:`sample`) follows NAS-Bench-NLP's ``RecepieGenerator``: for each
-cell, draw ``k`` from (1, 2, 3) and the number of intermediate vertices from
-(7, 14, 21) (the grid its cells were generated on), then grow the graph as the
-generator does (``linear`` 3x as likely as each of ``blend``, ``elementwise_*``;
-2 or 3 inputs at 4:1 from the inputs and activation nodes; each ``linear``
-followed by a uniformly chosen activation; other ops read anything but ``x``),
-pick ``k`` nodes as outputs, prune what does not reach them, and redraw (same
-``k`` and size) until its sanity check passes.
+A recipe maps node names to ``{"op": OP, "input": [names...]}``; inputs are ``x``, ``h_prev_0..h_prev_{k-1}``
+or other nodes, the outputs are the nodes ``h_new_0..h_new_{k-1}`` (``k`` is 1 to 3). :func:`parse` takes the
+recipe dict, its JSON string, a log record (recipe JSON under ``"recepie"``), the canonical string or an
+:class:`NLPArch`. The canonical string, and so ``arch_id`` (its md5), does not depend on node names, key order
+or the input order of commutative ops. Ops, validity, identity, the x11 encoding, the sampler and the moves in
+detail: ``docs/spaces.md`` (section nlp).
 
 Example:
     >>> rnn = {"f": {"op": "linear", "input": ["h_prev_0", "x"]},
@@ -423,7 +364,7 @@ def parse_recipe(recipe: Mapping) -> NLPArch:
 
 
 def parse(representation) -> NLPArch:
-    """Parse any accepted representation (see the module docstring) into a canonical :class:`NLPArch`."""
+    """Parse any accepted representation (see ``docs/spaces.md``) into a canonical :class:`NLPArch`."""
     if isinstance(representation, NLPArch):
         if representation in _CANONICAL:
             return representation
@@ -491,7 +432,7 @@ STATS_FEATURES = (
 def encode(archs, kind: str = "x11") -> np.ndarray:
     """Feature matrix of ``archs``, float32: ``kind="x11"`` (default) or ``kind="stats"``.
 
-    ``"x11"``: x11's fixed-size encoding (see the module docstring), shape (n, 185); cells of
+    ``"x11"``: x11's fixed-size encoding (see ``docs/spaces.md``), shape (n, 185); cells of
     more than 8 nodes raise :class:`InvalidArchitectureError`.
 
     ``"stats"``: architecture statistics that every valid cell has, shape (n, 34), columns
