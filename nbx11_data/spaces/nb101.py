@@ -48,7 +48,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, cast
+from typing import Iterator
 
 import numpy as np
 
@@ -434,7 +434,7 @@ def _hash_of_key(n: int, bits: int, code: int) -> str:
 
 def arch_id(arch) -> str:
     """The NAS-Bench-101 module hash (32 hex digits), as in the NB101 dataset's keys."""
-    return _hash_of_key(*cast(tuple[int, int, int], _parsed(arch).key))
+    return _hash_of_key(*_parsed(arch).key)  # type: ignore[misc]  # parse sets key (a cast costs time here)
 
 
 # --- enumeration ---------------------------------------------------------------------------------
@@ -616,7 +616,8 @@ def sample(n: int, seed: int, max_vertices: int = MAX_VERTICES, *, encodable: bo
 
 
 def neighbours(arch) -> list[NB101Arch]:
-    """NB101 has no moves (:data:`HAS_MOVES`): raises :class:`~nbx11_data.errors.UnknownNameError` for a valid ``arch``.
+    """NB101 has no moves (:data:`HAS_MOVES`): raises :class:`~nbx11_data.errors.UnknownNameError` for a valid
+    ``arch`` (and :class:`InvalidArchitectureError` for an invalid one, as every space).
 
     Example:
         >>> neighbours("011,001,000|input,maxpool3x3,output")
