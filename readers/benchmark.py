@@ -198,7 +198,7 @@ class Benchmark:
         rows, live = self._gather(archs_x, dataset, budget, seeds_x, self.metrics)
         hit = rows >= 0
         names, ids = self._names_of(rows, dataset, live)
-        if hasattr(self.space, "arch_index"):
+        if self.space.HAS_ARCH_INDEX:
             arch_index = [int(self.space.arch_index(a)) for a in names]
         else:
             arch_index = [None] * len(names)
@@ -489,7 +489,7 @@ class Benchmark:
 
         table = pa.concat_tables([self.store.read(s, index_io.IDENTITY) for d in self.datasets for s in self._shards[d]])
         arrays, meta = index_io.compute(table, {d: self.store.rows(d) for d in self.datasets},
-                                        enumerable=hasattr(self.space, "arch_index"))
+                                        enumerable=self.space.HAS_ARCH_INDEX)
         self._labels = np.array([_source_label(v) for v in meta["sources"]] + [""], dtype=object)
         return index_io.Index(arrays, meta)
 

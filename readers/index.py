@@ -111,7 +111,7 @@ def compute_from_shards(folder: Path, manifest: dict) -> tuple[dict, dict]:
     tables = [open_shard(folder, s, manifest).read(IDENTITY, use_threads=False) for d in order for s in order[d]]
     table = pa.concat_tables(tables) if tables else pa.table({n: pa.array([], pa.string()) for n in IDENTITY})
     return compute(table, {d: sum(s["rows"] for s in shards) for d, shards in order.items()},
-                   enumerable=hasattr(spaces.get(manifest["space"]), "arch_index"))
+                   enumerable=spaces.get(manifest["space"]).HAS_ARCH_INDEX)
 
 
 def check(folder: Path, manifest: dict) -> None:

@@ -1,5 +1,6 @@
-"""NAS through the reader on the committed nbnlp11-wt2 table (table hits, live fallback for mutated cells),
-and the search-space moves of nbx11_data.nas.mutations."""
+"""NAS through the reader on the committed nbnlp11-wt2 table (table hits, live fallback for mutated cells).
+
+The search-space moves themselves are tested in test_space_contract.py and test_space_<name>.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import pytest
 
 import nbx11_data
 from nbx11_data import spaces
-from nbx11_data.nas import mutations
 from nbx11_data.nas.adapter import TableSource
 from nbx11_data.nas.optimizers import run
 from nbx11_data.nas.runner import run_trials
@@ -76,29 +76,6 @@ def test_mean_curves_and_regret_reference(source):
     bench = nbx11_data.open(NAME)
     finals = bench.query(pool.archs, metrics=["val_score"], seed=None)["valid_score"].to_numpy()
     assert pool.best_val == pytest.approx(float(finals.max()))
-
-
-@pytest.mark.parametrize("name", ["nb201", "darts", "nlp"])
-def test_neighbours_are_single_moves_and_mutate_draws_one(name):
-    space = spaces.get(name)
-    kwargs = {"encodable": True} if name == "nlp" else {}
-    for arch in space.sample(4, seed=11, **kwargs):
-        found = mutations.neighbours(space, arch)
-        keys = [space.format(a) for a in found]
-        assert len(set(keys)) == len(keys) and space.format(arch) not in keys
-        if name == "nb201":
-            assert len(found) == 24 and all(sum(a != b for a, b in zip(arch.ops, n.ops)) == 1 for n in found)
-        if name == "darts":  # 2 cells x 8 pairs x 6 other ops + 2 x (1 + 1 + 2 + 2 + 3 + 3) input moves
-            assert len(found) == 120
-            for n in found:
-                changed = sum(a != b for c in ("normal", "reduce") for a, b in zip(getattr(arch, c), getattr(n, c)))
-                assert 1 <= changed <= 2  # one pair changed (a node's two pairs may swap order)
-        if name == "nlp":
-            assert all(len(n.nodes) == len(arch.nodes) for n in found)
-            space.encode(found)  # every neighbour fits x11's encoding
-        child = mutations.mutate(space, arch, np.random.default_rng(0))
-        assert space.format(child) in keys
-        assert space.format(mutations.mutate(space, arch, np.random.default_rng(0))) == space.format(child)
 
 
 def test_random_draws_take_the_table_without_replacement_then_sample_the_space(source):

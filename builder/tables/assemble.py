@@ -82,7 +82,7 @@ class PartitionRows:
         keys = list(self._keys)
         archs = sorted({arch for arch, _, _ in keys})
         ids = {arch: self.space.arch_id(arch) for arch in archs}
-        index = {arch: self.space.arch_index(arch) for arch in archs} if hasattr(self.space, "arch_index") else {}
+        index = {arch: self.space.arch_index(arch) for arch in archs} if self.space.HAS_ARCH_INDEX else {}
         order = sorted(range(len(keys)), key=lambda i: (
             index.get(keys[i][0], -1), ids[keys[i][0]], keys[i][2], keys[i][1] is not None, keys[i][1] or 0))
         new_row = np.empty(len(keys), dtype=np.int64)

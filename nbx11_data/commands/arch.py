@@ -30,7 +30,7 @@ def describe(space, text: str) -> dict:
     except InvalidArchitectureError as err:
         return {"input": text, "valid": False, "error": str(err)}
     record = {"input": text, "valid": True, "canonical": space.format(arch), "arch_id": space.arch_id(arch)}
-    if hasattr(space, "arch_index"):
+    if space.HAS_ARCH_INDEX:
         record["arch_index"] = space.arch_index(arch)
     return record
 

@@ -1,52 +1,10 @@
 """NAS on a benchmark through the reader: table hits for what the table holds, live fallback for the rest.
 
-:class:`TableSource` opens a benchmark once per process (``nbx11_data.open``: its in-memory index, and the
-fallback's session cache of live predictions, are shared by all the trials a process runs) and makes one
-:class:`ReaderPool` per trial. The pool's first rows are the table's architectures.
-
-Random draws take the table's architectures in a random order per trial, without replacement: they are an
-independent sample of the space by its own sampler (or the whole enumerated space), so this equals
-sampling the space while every draw is a table hit; once a trial has drawn them all it samples the space
-afresh (fallback). The trials of a run share one table, so their early draws overlap. BOHB's model
-proposals are mapped to the nearest table architecture (its KDE lives on the table's encodings).
-
-Mutations and neighbours move in the *search space* (:mod:`.mutations`), so on DARTS and NLP a child is
-usually not in the table: it becomes a new row whose curves the reader answers with the table's checkpoint
-(``live:<checkpoint>``), fetched lazily and in one batched call where the algorithm allows (a local-search
-neighbourhood, a BANANAS batch, a Hyperband rung, a new population). With ``in_table=True``, a space
-without mutations here (nb101) or a table no checkpoint built (measured only, e.g. nb201: nothing could
-answer a miss) the optimizers stay inside the table: neighbours are the table's architectures at the
-smallest Hamming distance of the encoding, which for a complete enumerated table (nb201) is the space's
-own neighbourhood.
-
-Curve seeds. Trial ``t`` reads the noisy curves of seed ``seeds[t % len(seeds)]``, ``seeds`` the table's
-seeded surrogate draws (``build.seeds`` in its manifest; a table without them, e.g. a measured one, gives
-its default rows, such as nb201's mean over seeds); the fallback's noise is keyed by (checkpoint, arch,
-seed), so a live row equals what the table would hold, and a trial is reproducible whatever was cached. ``seed=None`` instead gives every trial the noiseless mean.
-Regret is measured against the best final validation value among the table's architectures at that seed;
-an optimizer that leaves the table can find better, so regret can be negative. It is what a run reports
-only where the table is the whole space and moves stay in it (``pool.optimum_known``: nb201, an NB101
-table of every graph); elsewhere (DARTS, NLP, a sampled NB101 table) the space's optimum is unknown and a
-run reports the validation error itself (``100 - accuracy`` in %; for NLP's ``valid_score`` = 100 - loss:
-the validation loss in nats).
-
-Budgets tables. A table whose largest budget holds, for most cells, only a final value (nb201: every cell
-has its 12- and 200-epoch results, 3 cells have per-epoch curves) is searched as a *budgets* pool
-(:class:`~nbx11_data.nas.objective.CurvePool` with ``fidelities``): one value column per budget (the
-final validation and test values of that budget's run, of the trial's curve seed where the table has it,
-else its mean row, else its lowest seed), and the cost of each run is the runtime column's final value at
-that budget, or, where the table has none (nb201's 12-epoch runs), the largest budget's runtime scaled by
-the ratio of the budgets (every epoch of an architecture costs the same).
-
-The validation and test curves are the table's curve columns with direction ``max`` (``valid_acc``-like
-and ``test_acc``-like names; a table without a test curve, e.g. nbnlp11's ``val_score``, reports
-validation twice). The clock: every epoch of an architecture costs the same, its full-training runtime
-(a runtime curve in seconds, ``*time*``: the last value of a cumulative one, as its description says or
-as its curves show by never decreasing, else the sum) divided by the epochs. The surrogate tables' curves
-are not used epoch by epoch because their noise (and PCA decoding) makes cumulative runtimes dip, which
-would charge negative seconds for some epochs.
-Table architectures with an incomplete validation or runtime curve, no final test value (per-epoch tables)
-or no encoding are left out, and :meth:`TableSource.describe` says how many for each reason.
+:class:`TableSource` opens a benchmark once per process and makes one :class:`ReaderPool` per trial, whose
+first rows are the table's architectures. Mutations and neighbours move in the search space (the space's
+``neighbours`` and ``mutate``) where the space has moves, the table a checkpoint to answer misses and
+``in_table`` is false, else inside the table. Draws, curve seeds, budgets tables, the clock and regret:
+``docs/nas.md``.
 
 Example:
     >>> source = TableSource("nbnlp11-wt2")  # doctest: +SKIP
@@ -59,7 +17,6 @@ import numpy as np
 
 from nbx11_data import vocabulary
 from nbx11_data.errors import InvalidArchitectureError, NBX11Error, UnknownNameError
-from nbx11_data.nas import mutations
 from nbx11_data.nas.objective import CurvePool
 
 
@@ -106,13 +63,13 @@ class TableSource:
             archs = [a for a, k in zip(archs, keep) if k]
             budgets = _budgets_mode(bench, dataset, val, seeds[0])
             cumulative = True if budgets else _cumulative(bench, dataset, time, archs[:500], seeds[0])
-            mutable = mutations.supports(bench.space) and bench.fallback is not None and not self.in_table
+            mutable = bench.space.HAS_MOVES and bench.fallback is not None and not self.in_table
             self._state = {"bench": bench, "dataset": dataset, "metrics": (val, test, time), "seeds": list(seeds),
                            "archs": archs, "encodings": bench.space.encode(archs), "left_out": int((~keep).sum()),
                            "cumulative": cumulative, "mutable": mutable, "budgets": budgets, "finals": {},
                            "position": {a: i for i, a in enumerate(archs)},
-                           "optimum_known": not mutable and len(archs) + int((~keep).sum()) == getattr(
-                               bench.space, "SIZE", -1),
+                           "optimum_known": not mutable and bench.space.FINITE
+                           and len(archs) + int((~keep).sum()) == bench.space.SIZE,
                            "error_unit": "nats" if vocabulary.canonical_unit(columns[val].get("unit")) == "100 - nats"
                            else "%"}
         return self._state
@@ -248,8 +205,7 @@ class ReaderPool(CurvePool):
             return int(self._order[self._drawn - 1])
         if not self._mutable:
             return int(rng.integers(self.table_rows))
-        kwargs = {"encodable": True} if self._space.NAME == "nlp" else {}
-        return self._rows_of(self._space.sample(1, seed=int(rng.integers(2**63)), **kwargs))[0]
+        return self._rows_of(self._space.sample(1, seed=int(rng.integers(2**63)), encodable=True))[0]
 
     # ----- moves in the search space --------------------------------------------------------------------
 
@@ -257,13 +213,13 @@ class ReaderPool(CurvePool):
         if not self._mutable:
             return super().neighbours(index) if index < self.table_rows else np.empty(0, dtype=np.int64)
         if index not in self._moves:
-            self._moves[index] = self._rows_of(mutations.neighbours(self._space, self.archs[index]))
+            self._moves[index] = self._rows_of(self._space.neighbours(self.archs[index]))
         return np.asarray(self._moves[index], dtype=np.int64)
 
     def mutate(self, index: int, rng: np.random.Generator) -> int:
         if not self._mutable:
             return super().mutate(index, rng)
-        return self._rows_of([mutations.mutate(self._space, self.archs[index], rng)])[0]
+        return self._rows_of([self._space.mutate(self.archs[index], rng)])[0]
 
     def _rows_of(self, archs) -> list[int]:
         """Rows of parsed ``archs``, adding rows (curves not fetched yet) for the new ones."""

@@ -1,52 +1,14 @@
 """DARTS / NAS-Bench-301 cells: a normal and a reduction cell, ~10^18 architectures.
 
-Each cell has the input nodes 0 and 1 (the outputs of the two previous cells)
-and the intermediate nodes 2..5. Every intermediate node ``n`` has exactly two
-incoming edges, from two *distinct* earlier nodes (``0 <= input < n``), each
-with one op of :data:`OPS`. The cell output concatenates nodes 2..5.
-
-Accepted representations (``parse(representation, representation_kind=None)``):
-
-- a :class:`Genotype` (or any object with ``normal``/``reduce`` attributes):
-  8 ``(op, input)`` pairs per cell, two per node in node order, as in DARTS;
-  ``*_concat`` must be ``[2, 3, 4, 5]`` (``range(2, 6)``), or one of the values
-  NASLib/NAS-Bench-x11 write (``[2, 3, 4, 5, 6]``, ``[4, 5, 6]``, as in the x11
-  README): NB301 ignores the concat, so it is checked but not stored;
-- its string, ``"Genotype(normal=[('sep_conv_3x3', 0), ...], normal_concat=...)"``
-  (line continuations and ``range(2, 6)`` allowed) - the canonical form;
-- a mapping with keys ``normal``/``reduce`` (and optional concats): the JSON form
-  of a genotype;
-- the NB301 ConfigSpace dict: ``NetworkSelectorDatasetInfo:darts:edge_{cell}_{k}``
-  (an op; ``k`` = 0..13, see :func:`edge_index`) and
-  ``NetworkSelectorDatasetInfo:darts:inputs_node_{cell}_{n}`` (``"i_j"``, i < j,
-  for n = 3, 4, 5; node 2 always reads 0 and 1). YAHPO's spelling with
-  ``_COLON_`` for ``:`` is accepted too; keys of non-architecture
-  hyperparameters (x11's fixed training settings, YAHPO's ``epoch``) are
-  ignored; a ConfigSpace ``Configuration`` is read via ``get_dictionary()``;
-- NASLib's ``compact`` form (also x11's ``BANANAS``): two cells of 8
-  ``(input, op_index)`` pairs, op_index 0-based into :data:`OPS`. (x11's
-  vendored NASLib copy decodes compact with ``OPS[op - 1]``; upstream NASLib,
-  BANANAS and x11's own ``convert_genotype_to_compact`` are 0-based, as here.)
-
-``representation_kind`` names x11's ``representation=`` argument: ``genotype``,
-``configspace``, ``compact``/``BANANAS``, or ``arch_str`` (x11 itself supports
-``arch_str`` only for NB201; here it means the genotype string). ``None`` detects
-the kind from the value.
-
-The canonical form is the Genotype string with each node's two pairs sorted by
-input and concats ``[2, 3, 4, 5]``, so it (and ``arch_id``, its md5) does not
-depend on the order of a node's two inputs.
+In each cell, the intermediate nodes 2..5 read two distinct earlier nodes (0 and 1 are the cell's inputs),
+each through one op of :data:`OPS`. :func:`parse` takes a :class:`Genotype` or its string, a genotype mapping,
+the NB301 ConfigSpace dict (also YAHPO's ``_COLON_`` keys) or NASLib's compact form; the canonical form is the
+genotype string with each node's two pairs sorted by input. The representations, identity and moves in
+detail: ``docs/spaces.md`` (section darts).
 
 Example:
-    >>> text = ("Genotype(normal=[('sep_conv_3x3', 1), ('sep_conv_5x5', 0), ('skip_connect', 1),"
-    ...         " ('max_pool_3x3', 2), ('sep_conv_3x3', 0), ('dil_conv_5x5', 1), ('sep_conv_5x5', 2),"
-    ...         " ('dil_conv_5x5', 4)], normal_concat=[2, 3, 4, 5, 6], reduce=[('dil_conv_5x5', 0),"
-    ...         " ('skip_connect', 1), ('avg_pool_3x3', 0), ('sep_conv_5x5', 1), ('avg_pool_3x3', 0),"
-    ...         " ('max_pool_3x3', 2), ('sep_conv_3x3', 1), ('max_pool_3x3', 3)], reduce_concat=[4, 5, 6])")
-    >>> arch = parse(text)
-    >>> arch.normal[:2]
-    (('sep_conv_5x5', 0), ('sep_conv_3x3', 1))
-    >>> parse(to_config(arch)) == parse(to_compact(arch)) == arch
+    >>> arch = parse(to_genotype(sample(1, seed=0)[0]))
+    >>> parse(to_config(arch)) == parse(to_compact(arch)) == parse(format(arch)) == arch
     True
 """
 
@@ -57,7 +19,7 @@ import hashlib
 import math
 import re
 from collections import namedtuple
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import combinations
@@ -65,10 +27,13 @@ from itertools import combinations
 import numpy as np
 
 from nbx11_data.errors import InvalidArchitectureError, UnknownNameError
+from nbx11_data.spaces import _moves
 from nbx11_data.spaces._inputs import short as _short
 
 NAME = "darts"
 FINITE = False
+HAS_ARCH_INDEX = False
+HAS_MOVES = True
 OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
 CELLS = ("normal", "reduce")
 NODES = (2, 3, 4, 5)
@@ -233,7 +198,7 @@ def _cell_from_pairs(name: str, pairs) -> tuple[tuple[str, int], ...]:
         raise _fail(f"{name} cell must be a list of {N_PAIRS} (op, input) pairs, got {type(pairs).__name__}")
     if len(pairs) != N_PAIRS:
         raise _fail(f"{name} cell must have exactly {N_PAIRS} edges (2 per node 2..5), got {len(pairs)}")
-    out = []
+    out: list[tuple[str, int]] = []
     for k in range(0, N_PAIRS, 2):
         a, b = pairs[k], pairs[k + 1]
         if not (type(a) is tuple and type(b) is tuple and len(a) == len(b) == 2 and type(a[1]) is type(b[1]) is int):
@@ -334,8 +299,8 @@ def from_config(config) -> DartsArch:
         config = config.get_dictionary()
     if not isinstance(config, Mapping):
         raise _fail(f"a configspace representation must be a dict, got {type(config).__name__}")
-    edges = [dict(), dict()]
-    inputs = [dict(), dict()]
+    edges: list[dict[int, tuple[str, object]]] = [dict(), dict()]
+    inputs: list[dict[int, tuple[str, object]]] = [dict(), dict()]
     for key, value in config.items():
         where = _KEYS.get(key) if isinstance(key, str) else None
         if where is None:
@@ -351,6 +316,7 @@ def from_config(config) -> DartsArch:
     for c, name in builtins.enumerate(CELLS):
         pairs, read = [], {}
         for node in NODES:
+            sources: tuple[int, ...] | None
             if node == 2:
                 sources = (0, 1)
             else:
@@ -403,7 +369,7 @@ def _is_genotype_cells(value) -> bool:
 
 
 def parse(representation, representation_kind: str | None = None) -> DartsArch:
-    """Parse any accepted representation (see the module docstring) into a valid :class:`DartsArch`.
+    """Parse any accepted representation (see ``docs/spaces.md``) into a valid :class:`DartsArch`.
 
     ``representation_kind`` is x11's ``representation=`` name; ``None`` detects it.
     """
@@ -481,7 +447,8 @@ def to_config(arch, colon: str = ":") -> dict[str, str]:
 def to_compact(arch) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
     """NASLib's compact form: per cell 8 (input, op_index) pairs."""
     arch = parse(arch)
-    return tuple(tuple((src, _OP_INDEX[op]) for op, src in cell) for cell in (arch.normal, arch.reduce))
+    normal, reduce = (tuple((src, _OP_INDEX[op]) for op, src in cell) for cell in (arch.normal, arch.reduce))
+    return normal, reduce
 
 
 def _codes(arch: DartsArch):
@@ -539,13 +506,14 @@ def encode_yahpo(archs) -> np.ndarray:
     return np.array(rows, dtype=np.int32).reshape(len(rows), len(YAHPO_COLUMNS))
 
 
-def sample(n: int, seed: int) -> list[DartsArch]:
+def sample(n: int, seed: int, *, encodable: bool = False) -> list[DartsArch]:
     """``n`` architectures drawn as NB301's random configurations, reproducible from ``seed``.
 
     Per cell and node: a uniformly random pair of distinct inputs (node 2 always
     reads 0 and 1), and a uniformly random op on each of its two edges. Draws,
     from ``numpy.random.Generator(PCG64(seed))``: the input-pair index of nodes
-    3..5 for every (arch, cell), then the 16 op indices of every arch.
+    3..5 for every (arch, cell), then the 16 op indices of every arch. Every architecture fits
+    :func:`encode`, so ``encodable`` changes nothing.
     """
     rng = np.random.Generator(np.random.PCG64(seed))
     highs = np.array([len(INPUT_CHOICES[node]) for node in NODES[1:]])
@@ -562,3 +530,42 @@ def sample(n: int, seed: int) -> list[DartsArch]:
         arch.__dict__["_valid"] = True  # valid by construction (tests check it)
         archs.append(arch)
     return archs
+
+
+def neighbours(arch) -> list[DartsArch]:
+    """NASLib's NB301 neighbourhood, 120 architectures: in one cell, the op of one of the 8 (input, op) pairs
+    changed, or the input of one pair moved to another earlier node that its node's other pair does not read.
+
+    Example:
+        >>> len(neighbours(sample(1, seed=0)[0]))
+        120
+    """
+    arch = parse(arch)
+    return _moves.neighbours(arch, _candidates(arch), from_compact, format)
+
+
+def mutate(arch, rng: np.random.Generator) -> DartsArch:
+    """One of :func:`neighbours`, from a move drawn uniformly with ``rng``."""
+    arch = parse(arch)
+    return _moves.mutate(arch, list(_candidates(arch)), from_compact, format, rng)
+
+
+def _candidates(arch: DartsArch) -> Iterator[list[list[tuple[int, int]]]]:
+    """The moves of :func:`neighbours` in compact form, cell by cell and pair by pair."""
+    compact = [list(map(list, cell)) for cell in to_compact(arch)]
+    for c, cell in builtins.enumerate(compact):
+        for p, (source, op) in builtins.enumerate(cell):
+            sibling = cell[p + 1 if p % 2 == 0 else p - 1][0]
+            for other in range(len(OPS)):
+                if other != op:
+                    yield _replaced(compact, c, p, (source, other))
+            for node_input in range(p // 2 + 2):
+                if node_input not in (source, sibling):
+                    yield _replaced(compact, c, p, (node_input, op))
+
+
+def _replaced(compact: list[list[list[int]]], c: int, p: int, pair: tuple[int, int]) -> list[list[tuple[int, int]]]:
+    """``compact`` with pair ``p`` of cell ``c`` replaced by ``pair``."""
+    cells = [[(x[0], x[1]) for x in cell] for cell in compact]
+    cells[c][p] = pair
+    return cells

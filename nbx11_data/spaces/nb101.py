@@ -53,10 +53,13 @@ from typing import Iterator
 import numpy as np
 
 from nbx11_data.errors import CorruptFileError, InvalidArchitectureError
+from nbx11_data.spaces import _moves
 from nbx11_data.spaces._inputs import loads_json, short as _short
 
 NAME = "nb101"
 FINITE = True
+HAS_ARCH_INDEX = False
+HAS_MOVES = False  # neighbours and mutate raise UnknownNameError
 INPUT, OUTPUT = "input", "output"
 # NAS-Bench-101's config['available_ops'], in order: their index is the op's hash label.
 OPS = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
@@ -222,8 +225,8 @@ def _op_name(vertex: int, op) -> str:
     )
 
 
-def _matrix_rows(matrix) -> list:
-    """A square 0/1 matrix as a list of rows, or an error naming what is wrong."""
+def _matrix_rows(matrix) -> list | tuple:
+    """A square 0/1 matrix as a list (or the given tuple) of rows, or an error naming what is wrong."""
     if isinstance(matrix, np.ndarray):
         if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
             raise _fail(f"the adjacency matrix must be square, got shape {matrix.shape}")
@@ -300,7 +303,7 @@ def _from_matrix_ops(matrix, ops) -> NB101Arch:
     return _arch(m, bits, code)
 
 
-def _raise_not_upper_triangular(rows: list, x: int, y: int) -> None:
+def _raise_not_upper_triangular(rows: list | tuple, x: int, y: int) -> None:
     kind = "a self-loop" if x == y else ("a cycle" if _reaches(rows, y, x) else "a backward edge")
     raise _fail(
         f"edge {x}->{y} is {kind}: the matrix must be strictly upper-triangular"
@@ -308,7 +311,7 @@ def _raise_not_upper_triangular(rows: list, x: int, y: int) -> None:
     )
 
 
-def _reaches(rows: list, source: int, target: int) -> bool:
+def _reaches(rows: list | tuple, source: int, target: int) -> bool:
     seen, frontier = {source}, [source]
     while frontier:
         v = frontier.pop()
@@ -431,7 +434,7 @@ def _hash_of_key(n: int, bits: int, code: int) -> str:
 
 def arch_id(arch) -> str:
     """The NAS-Bench-101 module hash (32 hex digits), as in the NB101 dataset's keys."""
-    return _hash_of_key(*_parsed(arch).key)
+    return _hash_of_key(*_parsed(arch).key)  # type: ignore[misc]  # parse sets key (a cast costs time here)
 
 
 # --- enumeration ---------------------------------------------------------------------------------
@@ -594,12 +597,39 @@ def encode(archs) -> np.ndarray:
 @lru_cache(maxsize=None)
 def _all_keys(max_vertices: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     parts = [(np.full(len(_graphs(n)[0]), n), *_graphs(n)) for n in range(2, max_vertices + 1)]
-    return tuple(np.concatenate(p) for p in zip(*parts))
+    sizes, bits, codes = (np.concatenate(p) for p in zip(*parts))
+    return sizes, bits, codes
 
 
-def sample(n: int, seed: int, max_vertices: int = MAX_VERTICES) -> list[NB101Arch]:
-    """``n`` graphs drawn uniformly (with replacement) from the unique graphs, reproducible from ``seed``."""
+def sample(n: int, seed: int, max_vertices: int = MAX_VERTICES, *, encodable: bool = False) -> list[NB101Arch]:
+    """``n`` graphs drawn uniformly (with replacement) from the unique graphs, reproducible from ``seed``.
+
+    Every graph fits :func:`encode`, so ``encodable`` changes nothing.
+    """
     _check_max_vertices(max_vertices)
     sizes, bits, codes = _all_keys(max_vertices)
     picks = np.random.Generator(np.random.PCG64(seed)).integers(0, len(bits), size=n)
     return [_arch(int(sizes[i]), int(bits[i]), int(codes[i])) for i in picks]
+
+
+# --- moves ---------------------------------------------------------------------------------------
+
+
+def neighbours(arch) -> list[NB101Arch]:
+    """NB101 has no moves (:data:`HAS_MOVES`): raises :class:`~nbx11_data.errors.UnknownNameError` for a valid
+    ``arch`` (and :class:`InvalidArchitectureError` for an invalid one, as every space).
+
+    Example:
+        >>> neighbours("011,001,000|input,maxpool3x3,output")
+        Traceback (most recent call last):
+        ...
+        nbx11_data.errors.UnknownNameError: unknown search space with mutations 'nb101'; allowed: darts, nb201, nlp
+    """
+    parse(arch)
+    raise _moves.unsupported(NAME)
+
+
+def mutate(arch, rng: np.random.Generator) -> NB101Arch:
+    """NB101 has no moves: raises as :func:`neighbours` does."""
+    parse(arch)
+    raise _moves.unsupported(NAME)

@@ -30,10 +30,13 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from nbx11_data.errors import InvalidArchitectureError
+from nbx11_data.spaces import _moves
 from nbx11_data.spaces._inputs import short as _short
 
 NAME = "nb201"
 FINITE = True
+HAS_ARCH_INDEX = True
+HAS_MOVES = True
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 N_EDGES = 6
 SIZE = len(OPS) ** N_EDGES
@@ -203,8 +206,11 @@ def encode(archs) -> np.ndarray:
     return out.reshape(len(codes), -1)
 
 
-def sample(n: int, seed: int) -> list[NB201Arch]:
-    """``n`` architectures drawn uniformly (with replacement), reproducible from ``seed``."""
+def sample(n: int, seed: int, *, encodable: bool = False) -> list[NB201Arch]:
+    """``n`` architectures drawn uniformly (with replacement), reproducible from ``seed``.
+
+    Every architecture fits :func:`encode`, so ``encodable`` changes nothing.
+    """
     rng = np.random.Generator(np.random.PCG64(seed))
     return [from_code(int(c)) for c in rng.integers(0, SIZE, size=n)]
 
@@ -213,3 +219,27 @@ def enumerate() -> Iterator[NB201Arch]:  # noqa: A001 - the interface's name
     """All 15,625 architectures in NATS-Bench index order."""
     for value in _index_tables()[0]:
         yield from_code(int(value))
+
+
+def neighbours(arch) -> list[NB201Arch]:
+    """The 24 architectures with the op of one edge changed, in edge order then :data:`OPS` order.
+
+    Example:
+        >>> [format(n) for n in neighbours("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")][:1]
+        ['|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|']
+    """
+    arch = parse(arch)
+    return _moves.neighbours(arch, _candidates(arch), parse, format)
+
+
+def mutate(arch, rng: np.random.Generator) -> NB201Arch:
+    """One of :func:`neighbours`, drawn uniformly with ``rng``."""
+    arch = parse(arch)
+    return _moves.mutate(arch, list(_candidates(arch)), parse, format, rng)
+
+
+def _candidates(arch: NB201Arch) -> Iterator[NB201Arch]:
+    for edge, current in builtins.enumerate(arch.ops):
+        for op in OPS:
+            if op != current:
+                yield NB201Arch(arch.ops[:edge] + (op,) + arch.ops[edge + 1:])

@@ -1,70 +1,11 @@
-"""NAS-Bench-NLP: recurrent cells given as a "recipe" (a small DAG of ops).
+"""NAS-Bench-NLP: recurrent cells given as a "recipe", a small DAG of ops.
 
-A recipe maps node names to ``{"op": OP, "input": [names...]}``. Inputs are
-``x`` (the token embedding), ``h_prev_0..h_prev_{k-1}`` (the previous hidden
-states) or other nodes; the cell's outputs are the nodes ``h_new_0..h_new_{k-1}``
-(``k``, the number of hidden states, is 1 to 3; ``h_new_0`` feeds the next
-layer). Ops and their input counts, as NAS-Bench-NLP defines them (its
-``search_space.py`` generator and ``custom_rnn.py`` executor):
-
-=========================  ======  ======================================
-op                         inputs  computes
-=========================  ======  ======================================
-``linear``                 2 or 3  ``W1 a + W2 b (+ W3 c) + bias``
-``blend``                  3       ``g * a + (1 - g) * b`` (inputs g, a, b)
-``elementwise_sum``        2       ``a + b``
-``elementwise_prod``       2       ``a * b``
-``activation_tanh``        1       ``tanh(a)`` (also ``_sigm``, ``_leaky_relu``)
-=========================  ======  ======================================
-
-Accepted representations: the recipe dict (as in NAS-Bench-NLP's logs, input
-lists may be numpy arrays), its JSON string, a log record holding the recipe
-JSON under ``"recepie"``, the canonical string, and :class:`NLPArch`.
-
-Validity: known ops with the arities above; every input exists (``h_prev_i``
-only for ``i < k``); no input repeated within a node (the generator never
-repeats one); no cycle; outputs exactly ``h_new_0..h_new_{k-1}``, ``k <= 3``;
-every node leads to an output (the generator prunes the others); at most
-:data:`MAX_NODES` nodes (the most the generator can make). Cells that do not use
-``x`` or every ``h_prev_i``, or that feed an ``h_prev_i`` straight into an
-output, are valid: NAS-Bench-NLP's generator rejects them, but its hand-made
-GRU does the latter and the executor runs them all.
-
-Identity. The canonical string lists the nodes in depth-first post-order from
-``h_new_0, h_new_1, ...`` (so inputs come before their users), ``name=op(inputs)``
-joined by ``;``, with intermediate nodes renamed ``node_0, node_1, ...``. It is
-invariant to the names of intermediate nodes, to the order of the recipe's keys,
-and to the input order of ``linear``, ``elementwise_sum`` and ``elementwise_prod``:
-these compute a sum or product over their inputs with one weight matrix per input,
-all initialised from the same distribution (NAS-Bench-NLP's ``MultiLinear`` and
-``CustomRNN.reset_parameters``), so permuting their inputs gives the same model.
-The WikiText-2 logs agree: the 43 groups of logged recipes that share an
-``arch_id`` have equal ``num_params`` and final losses within seed noise.
-``blend`` keeps its order. Commutative inputs are ordered by a structural
-(Merkle) key of their sub-graph; where two are structurally equal, every order is
-tried and the smallest string wins. ``arch_id`` is the md5 of the canonical string.
-
-Encoding (:func:`encode`): NAS-Bench-x11's fixed-size NLP encoding with
-``max_nodes=12`` (its ``encode_nlp(..., one_hot=False)`` without the 3 first-epoch
-learning-curve columns, which are not architecture features): the 13 x 13
-adjacency matrix flattened row-major (node order ``x, h_prev_0, h_prev_1,
-h_prev_2``, then the cell's nodes in canonical order, the last node moved to
-index 12), then 13 op codes (0 input/padding, 1 sigm, 2 tanh, 3 leaky_relu,
-4 sum, 5 prod, 6 linear, 7 blend; the last node's code at index 12), then the
-node indices of the outputs (ascending, unmoved as in x11, padded with 0):
-185 columns. x11 orders a cell's nodes as its recipe dict happened to list them;
-here the canonical order is used, so equivalent recipes encode identically. Like
-x11 (which drops larger cells from its data and redraws them when sampling), it
-holds at most 8 cell nodes; larger cells raise :class:`InvalidArchitectureError`.
-
-Sampling (:func:`sample`) follows NAS-Bench-NLP's ``RecepieGenerator``: for each
-cell, draw ``k`` from (1, 2, 3) and the number of intermediate vertices from
-(7, 14, 21) (the grid its cells were generated on), then grow the graph as the
-generator does (``linear`` 3x as likely as each of ``blend``, ``elementwise_*``;
-2 or 3 inputs at 4:1 from the inputs and activation nodes; each ``linear``
-followed by a uniformly chosen activation; other ops read anything but ``x``),
-pick ``k`` nodes as outputs, prune what does not reach them, and redraw (same
-``k`` and size) until its sanity check passes.
+A recipe maps node names to ``{"op": OP, "input": [names...]}``; inputs are ``x``, ``h_prev_0..h_prev_{k-1}``
+or other nodes, the outputs are the nodes ``h_new_0..h_new_{k-1}`` (``k`` is 1 to 3). :func:`parse` takes the
+recipe dict, its JSON string, a log record (recipe JSON under ``"recepie"``), the canonical string or an
+:class:`NLPArch`. The canonical string, and so ``arch_id`` (its md5), does not depend on node names, key order
+or the input order of commutative ops. Ops, validity, identity, the x11 encoding, the sampler and the moves in
+detail: ``docs/spaces.md`` (section nlp).
 
 Example:
     >>> rnn = {"f": {"op": "linear", "input": ["h_prev_0", "x"]},
@@ -90,10 +31,13 @@ from functools import cached_property
 import numpy as np
 
 from nbx11_data.errors import InvalidArchitectureError, UnknownNameError
+from nbx11_data.spaces import _moves
 from nbx11_data.spaces._inputs import short as _short
 
 NAME = "nlp"
 FINITE = False
+HAS_ARCH_INDEX = False
+HAS_MOVES = True
 
 #: op -> allowed input counts
 ARITY = {
@@ -331,14 +275,15 @@ def _smallest_serialization(spec: Spec, chosen: dict[str, tuple[str, ...]], opti
 
     def keep_smallest(grown: list) -> list:
         best = min(segment for _, segment in grown)
-        kept = {}
+        kept: dict[tuple, tuple[dict, tuple[str, ...]]] = {}
         for state, segment in grown:
             if segment == best:
                 kept.setdefault(merge_key(state), (state, segment))
         return list(kept.values())
 
     def visit(name: str, state: dict) -> tuple[tuple[str, ...], list[dict]]:
-        best, winners = None, {}
+        best: tuple[str, ...] | None = None
+        winners: dict[tuple, dict] = {}
         for order in options.get(name, (chosen[name],)):
             partial = [(state, ())]
             for child in order:
@@ -360,9 +305,10 @@ def _smallest_serialization(spec: Spec, chosen: dict[str, tuple[str, ...]], opti
                     best, winners = full, {}
                 if full == best:
                     winners.setdefault(merge_key(done), done)
+        assert best is not None  # options hold at least one order
         return best, list(winners.values())
 
-    start = {name: name for name in INPUTS}
+    start: dict[str, str | int] = {name: name for name in INPUTS}
     start[_COUNT] = 0
     partial = [(start, ())]
     for root in OUTPUTS[:k]:
@@ -418,7 +364,7 @@ def parse_recipe(recipe: Mapping) -> NLPArch:
 
 
 def parse(representation) -> NLPArch:
-    """Parse any accepted representation (see the module docstring) into a canonical :class:`NLPArch`."""
+    """Parse any accepted representation (see ``docs/spaces.md``) into a canonical :class:`NLPArch`."""
     if isinstance(representation, NLPArch):
         if representation in _CANONICAL:
             return representation
@@ -486,7 +432,7 @@ STATS_FEATURES = (
 def encode(archs, kind: str = "x11") -> np.ndarray:
     """Feature matrix of ``archs``, float32: ``kind="x11"`` (default) or ``kind="stats"``.
 
-    ``"x11"``: x11's fixed-size encoding (see the module docstring), shape (n, 185); cells of
+    ``"x11"``: x11's fixed-size encoding (see ``docs/spaces.md``), shape (n, 185); cells of
     more than 8 nodes raise :class:`InvalidArchitectureError`.
 
     ``"stats"``: architecture statistics that every valid cell has, shape (n, 34), columns
@@ -657,9 +603,65 @@ def sample(n: int, seed: int, *, encodable: bool = False) -> list[NLPArch]:
     redrawing the others as x11's NASLib sampler does.
     """
     rng = np.random.Generator(np.random.PCG64(seed))
-    out = []
+    out: list[NLPArch] = []
     while len(out) < n:
         arch = parse_recipe(sample_recipe(rng))
         if not encodable or len(INPUTS) + len(arch.nodes) <= ENCODING_MAX_NODES:
             out.append(arch)
     return out
+
+
+# The ops a move may put in place of an op, in NASLib's order.
+_MOVE_ACTIVATIONS = ("activation_sigm", "activation_tanh", "activation_leaky_relu")
+_MOVE_BINARY = ("elementwise_sum", "elementwise_prod")
+
+
+def neighbours(arch) -> list[NLPArch]:
+    """NASLib's NB-NLP neighbourhood: an activation changed to another, ``elementwise_sum`` <-> ``elementwise_prod``
+    (``linear`` and ``blend`` keep their op), or an input that comes from a cell node rewired to another cell node
+    earlier in the canonical (topological) order. Rewirings that leave a node dead, repeat an input, or make the
+    cell too large for :func:`encode` are not neighbours.
+
+    Example:
+        >>> len(neighbours("node_0=linear(x,h_prev_0);h_new_0=activation_tanh(node_0)"))
+        2
+    """
+    arch = parse(arch)
+    return _moves.neighbours(arch, _candidates(arch), _encodable, format)
+
+
+def mutate(arch, rng: np.random.Generator) -> NLPArch:
+    """One of :func:`neighbours`, from a move drawn uniformly with ``rng``."""
+    arch = parse(arch)
+    return _moves.mutate(arch, list(_candidates(arch)), _encodable, format, rng)
+
+
+def _candidates(arch: NLPArch) -> Iterator[dict]:
+    """The moves of :func:`neighbours` as recipes, node by node (op changes, then rewirings)."""
+    nodes = list(arch.nodes)
+    names = [name for name, _, _ in nodes]
+    for k, (name, op, inputs) in builtins.enumerate(nodes):
+        group = _MOVE_ACTIVATIONS if op in _MOVE_ACTIVATIONS else _MOVE_BINARY if op in _MOVE_BINARY else ()
+        for other in group:
+            if other != op:
+                yield _recipe_with(nodes, k, other, inputs)
+        for i, source in builtins.enumerate(inputs):
+            if source not in names:  # x and h_prev_* inputs are not rewired (as NASLib)
+                continue
+            for earlier in names[:k]:
+                if earlier != source and earlier not in inputs:
+                    yield _recipe_with(nodes, k, op, inputs[:i] + (earlier,) + inputs[i + 1:])
+
+
+def _recipe_with(nodes, k: int, op: str, inputs: tuple[str, ...]) -> dict:
+    """The recipe of ``nodes`` with node ``k`` computing ``op`` of ``inputs``."""
+    recipe = {name: {"op": o, "input": list(i)} for name, o, i in nodes}
+    recipe[nodes[k][0]] = {"op": op, "input": list(inputs)}
+    return recipe
+
+
+def _encodable(recipe: dict) -> NLPArch:
+    """The cell of ``recipe``; :class:`InvalidArchitectureError` also where :func:`encode` rejects it."""
+    arch = parse(recipe)
+    encode([arch])
+    return arch
