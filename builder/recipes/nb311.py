@@ -144,7 +144,7 @@ def heldout_vs_teacher(ensemble, source, train_ids, n_archs: int = HELDOUT_ARCHS
     predicted = ensemble.predict_batch(fresh)
     out = {m: fidelity.curve_fidelity(truth[m], predicted[m].astype(np.float64)) for m in ensemble.metrics}
     out["about"] = (f"{len(fresh)} fresh DARTS architectures (darts.sample seed {HELDOUT_SEED}, none among the "
-                    "training architectures) against the YAHPO teacher; the floors of issue 4 (average Kendall "
+                    "training architectures) against the YAHPO teacher; the floors asked of it (average Kendall "
                     "tau >= 0.9, final R^2 >= 0.9 for val_accuracy) apply here")
     return out
 

@@ -25,7 +25,7 @@ SPEC = surrogate.SurrogateBenchmark(
              " curves), run in numpy from its copied weights, not a measured run; its seed noise is transferred from"
              " NB201, since the teacher has none. `elapsed_time` is the running sum of `epoch_time`, so it never"
              " decreases."),
-    limits=("- No row is measured. The figures below compare the checkpoint with its teacher (YAHPO's network run"
+    limits=("- No row is measured. The fidelity figures above compare the checkpoint with its teacher (YAHPO's network run"
             " by onnxruntime), not with real training runs; YAHPO's own error against NB301's runs is not in them.\n"
             "- The network runs at 20 of the 98 epochs; the others are filled in by a linear map fitted on teacher"
             " curves of other cells (see the checkpoint's REPORT.md for the Kendall tau of every epoch).\n"
