@@ -30,9 +30,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from nbx11_data import locations, manifest as manifest_io, spaces, vocabulary
+from nbx11_data import arguments, locations, manifest as manifest_io, spaces, vocabulary
 from nbx11_data.errors import ArchitectureNotFoundError, UnknownNameError
-from nbx11_data.readers import arguments, index as index_io, views
+from nbx11_data.readers import index as index_io, views
 from nbx11_data.readers.columns import ColumnStore
 from nbx11_data.readers.download import downloaded_datasets
 from nbx11_data.readers.fallback import Fallback
@@ -301,8 +301,8 @@ class Benchmark:
     # ----- internals -------------------------------------------------------------------------------------
 
     def _lookup(self, dataset, metric, budget, seed) -> "_Lookup":
-        """The lookups' common arguments, checked (:mod:`.arguments`) and resolved to the table's names, with
-        the row of each position they select; kept per distinct arguments (their types included)."""
+        """The lookups' common arguments, checked (:mod:`nbx11_data.arguments`) and resolved to the table's
+        names, with the row of each position they select; kept per distinct arguments (their types included)."""
         try:
             key = (dataset, metric, budget, seed, type(dataset), type(metric), type(budget), type(seed))
             return self._lookups[key]

@@ -17,8 +17,8 @@ from typing import Sequence
 import numpy as np
 
 from nbx11_data import locations, spaces, vocabulary
+from nbx11_data.arguments import arch_list, folder
 from nbx11_data.errors import NBX11Error, UnknownNameError
-from nbx11_data.readers.arguments import arch_list, folder
 from nbx11_data.spaces._inputs import short
 from nbx11_data.surrogate import checkpoint as ck_format
 from nbx11_data.surrogate import rng
