@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Mapping
-from typing import Sequence
+from typing import Sequence, cast
 
 import numpy as np
 
@@ -73,7 +73,7 @@ class Ensemble:
             raise UnknownNameError("with_noise", short(with_noise), ["True", "False"])
         metric = self.metrics[0] if metric is None else metric
         if with_noise and seed is None:
-            seed = int(np.random.SeedSequence().entropy % (2**63))
+            seed = cast(int, np.random.SeedSequence().entropy) % (2**63)  # drawn from the OS: an int
         first = None if first_epochs is None else _numbers(first_epochs).reshape(1, -1)
         out = self.predict_batch([config], seeds=[seed] if with_noise else None, metrics=[metric], first_epochs=first)
         return out[metric][0]

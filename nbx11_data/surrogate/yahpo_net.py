@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -26,7 +27,7 @@ import numpy as np
 from nbx11_data.surrogate.model import THREADS
 
 BLOCK_ROWS = 128  # rows per matrix product; a fixed shape for every block (the last one is padded)
-_STEPS = {
+_STEPS: dict[str, Callable[[np.ndarray, np.float32], np.ndarray]] = {
     "add": lambda x, c: x + c, "sub": lambda x, c: x - c, "rsub": lambda x, c: c - x,
     "mul": lambda x, c: x * c, "div": lambda x, c: x / c, "max": np.maximum, "min": np.minimum,
     "exp": lambda x, c: np.exp(x),
