@@ -7,8 +7,11 @@ row equals the stored row bit for bit. lightgbm is imported only when the first 
 
 Example:
     >>> import nbx11_data
-    >>> bench = nbx11_data.open("nbnlp11-wt2")  # doctest: +SKIP
-    >>> bench.curves(my_archs, seed=0, with_source=True)[1][:2]  # doctest: +SKIP
+    >>> from nbx11_data import spaces
+    >>> bench = nbx11_data.open("nbnlp11-wt2")
+    >>> in_table = bench.sql("SELECT arch FROM final LIMIT 1").fetchall()[0][0]
+    >>> my_archs = [in_table, spaces.get("nlp").sample(1, seed=0)[0]]  # the second is not in the table
+    >>> bench.curves(my_archs, seed=0, with_source=True)[1][:2]
     array(['table:nbnlp11-wt2-v1', 'live:nbnlp11-wt2-v1'], dtype=object)
 """
 

@@ -1,10 +1,11 @@
 """The x11-compatible surrogate: ``load_ensemble(path)`` -> :class:`Ensemble`.
 
 Example (the NAS-Bench-x11 README call, with our import):
-    >>> from nbx11_data import load_ensemble
-    >>> m = load_ensemble("checkpoints/nbnlp11-wt2-v1")  # doctest: +SKIP
-    >>> curve = m.predict(config=arch, representation="compact", with_noise=True, seed=0)  # doctest: +SKIP
-    >>> m.predict_batch([arch], seeds=[0, 1][:1])["val_score"].shape  # doctest: +SKIP
+    >>> from nbx11_data import load_ensemble, spaces
+    >>> m = load_ensemble("checkpoints/nbnlp11-wt2-v1")
+    >>> arch = spaces.get("nlp").sample(1, seed=0)[0]
+    >>> curve = m.predict(config=arch, representation="compact", with_noise=True, seed=0)
+    >>> m.predict_batch([arch], seeds=[0, 1][:1])["val_score"].shape
     (1, 50)
 """
 

@@ -11,8 +11,10 @@ Same interface as :class:`~nbx11_data.surrogate.ensemble.Ensemble` (predict, pre
 predict_seeds, predict_distinct, features).
 
 Example:
-    >>> m = load_ensemble("nb311-yahpo")  # doctest: +SKIP
-    >>> m.predict(config=genotype, representation="genotype", with_noise=True, seed=0).shape  # doctest: +SKIP
+    >>> from nbx11_data import load_ensemble, spaces
+    >>> m = load_ensemble("nb311-yahpo")
+    >>> genotype = spaces.get("darts").sample(1, seed=0)[0]
+    >>> m.predict(config=genotype, representation="genotype", with_noise=True, seed=0).shape
     (98,)
 """
 

@@ -11,9 +11,14 @@ row's result never depends on which other rows share its batch (the table and a 
 bit for bit).
 
 Example:
-    >>> net = YahpoNet.from_arrays(ck.arrays, ck.meta["network"])  # doctest: +SKIP
-    >>> net.outputs(darts.encode_yahpo(archs), [1, 98]).shape  # doctest: +SKIP
-    (len(archs), 2, 4)
+    >>> from nbx11_data import locations
+    >>> from nbx11_data.spaces import darts
+    >>> from nbx11_data.surrogate import checkpoint
+    >>> ck = checkpoint.read(locations.find_checkpoint("nb311-yahpo-v3"))
+    >>> net = YahpoNet.from_arrays(ck.arrays, ck.meta["network"])
+    >>> archs = darts.sample(3, seed=0)
+    >>> net.outputs(darts.encode_yahpo(archs), [1, 98]).shape
+    (3, 2, 4)
 """
 
 from __future__ import annotations
