@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make demo   set up a virtual environment and run the main job on the built-in default tables
 #   make test   set up a virtual environment and run the test suite
+#   make test-fast  the test suite without the tests marked slow (about 20 s or more each)
 #   make check  static checks: ruff, mypy, the import layers (lint-imports)
 #   make wheel  build dist/nbx11_data-VERSION-py3-none-any.whl (code, tables and checkpoints in one file)
 PYTHON ?= python3
@@ -8,7 +9,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check wheel bench clean
+.PHONY: demo test test-fast check wheel bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n auto -q -m "not slow"
 
 # mypy and lint-imports read the package laid out as installed, in build/package/: readers/ and builder/ are
 # nbx11_data.readers and nbx11_data.builder there (pyproject's package-dir), which neither tool finds through
