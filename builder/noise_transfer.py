@@ -22,8 +22,8 @@ and the loss. A DARTS cell with a third of an NB201 cell's error gets a third of
 - :func:`to_target` turns relative deviations into the target's units with its mean curve.
 
 Example:
-    >>> spread = nb201_spread("../shared/data", 98)  # doctest: +SKIP
-    >>> spread["valid_error_relative"].shape  # doctest: +SKIP
+    >>> spread = nb201_spread("../shared/data", 98)
+    >>> spread["valid_error_relative"].shape
     (9, 98)
 """
 

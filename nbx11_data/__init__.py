@@ -8,9 +8,29 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from nbx11_data.errors import (ArchitectureNotFoundError, CorruptFileError, DownloadError, InvalidArchitectureError,
+                               MissingDependencyError, NBX11Error, UnknownNameError)
+
+if TYPE_CHECKING:  # the lazy names below, as type checkers should see them
+    from nbx11_data.readers.benchmark import open  # noqa: A004
+    from nbx11_data.readers.download import download
+    from nbx11_data.surrogate.ensemble import load_ensemble
+
+    __version__: str
+
+__all__ = ["open", "load_ensemble", "download", "__version__", "NBX11Error", "InvalidArchitectureError",
+           "UnknownNameError", "ArchitectureNotFoundError", "CorruptFileError", "MissingDependencyError",
+           "DownloadError"]
+
 # Lazy top-level names: name -> module that defines it (keeps `import nbx11_data` light).
 _LAZY = {"load_ensemble": "nbx11_data.surrogate.ensemble", "open": "nbx11_data.readers.benchmark",
          "download": "nbx11_data.readers.download"}
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 def __getattr__(name: str):

@@ -78,8 +78,7 @@ def roots(kind: str, root: str | Path | None = None) -> list[Path]:
     if kind == "tables":
         found.append(cache_root())
     found += [folder] if (folder := shipped(kind)) is not None else []
-    unique: list[Path] = []
-    return [f for f in found if not (f in unique or unique.append(f))]
+    return list(dict.fromkeys(found))  # first of each, in order
 
 
 def table_roots(root: str | Path | None = None) -> list[Path]:
@@ -102,7 +101,7 @@ def write_root(kind: str) -> Path:
     return user_data(kind)
 
 
-def find_table(name: str, root: str | Path | None = None) -> Path | None:
+def find_table(name: str | os.PathLike, root: str | Path | None = None) -> Path | None:
     """The folder of table ``name`` (one holding a manifest.json) in the first root that has it, else None."""
     return next((r / name for r in table_roots(root) if (r / name / "manifest.json").is_file()), None)
 

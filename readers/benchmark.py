@@ -23,16 +23,17 @@ Example:
 
 from __future__ import annotations
 
+import os
 import warnings
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn, cast
 
 import numpy as np
 
-from nbx11_data import locations, manifest as manifest_io, spaces, vocabulary
+from nbx11_data import arguments, locations, manifest as manifest_io, spaces, vocabulary
 from nbx11_data.errors import ArchitectureNotFoundError, UnknownNameError
-from nbx11_data.readers import arguments, index as index_io, views
+from nbx11_data.readers import index as index_io, views
 from nbx11_data.readers.columns import ColumnStore
 from nbx11_data.readers.download import downloaded_datasets
 from nbx11_data.readers.fallback import Fallback
@@ -43,7 +44,7 @@ PARSED_STRINGS_KEPT = 1 << 16  # architecture strings whose parse a session keep
 LOOKUPS_KEPT = 1 << 12  # distinct (dataset, metric, budget, seed) arguments whose checked form a session keeps
 
 
-def open(name: str, root: str | Path | None = None, fallback: bool = True) -> "Benchmark":  # noqa: A001
+def open(name: str | os.PathLike, root: str | Path | None = None, fallback: bool = True) -> "Benchmark":  # noqa: A001
     """Open benchmark ``name`` under ``root`` (default: the table roots of :mod:`nbx11_data.locations`:
     ``$NBX11_TABLES``, user data, the download cache of ``nbx11 download``, the shipped tables).
 
@@ -110,6 +111,7 @@ class Benchmark:
         """
         lookup = self._lookup(dataset, metric, budget, seed)
         with_source = arguments.flag("with_source", with_source)
+        assert self._index is not None
         position = self._index.position(arch) if type(arch) is str else -1  # the index exists: _lookup made it
         if position < 0:
             position = self._position(arch, missing_ok=True)
@@ -199,7 +201,8 @@ class Benchmark:
         hit = rows >= 0
         names, ids = self._names_of(rows, dataset, live)
         if self.space.HAS_ARCH_INDEX:
-            arch_index = [int(self.space.arch_index(a)) for a in names]
+            indexed = cast(spaces.IndexedSearchSpace, self.space)
+            arch_index: list[int | None] = [int(indexed.arch_index(a)) for a in names]
         else:
             arch_index = [None] * len(names)
         columns = {"arch_id": pa.array(ids, pa.string()), "arch": pa.array(names, pa.string()),
@@ -301,8 +304,8 @@ class Benchmark:
     # ----- internals -------------------------------------------------------------------------------------
 
     def _lookup(self, dataset, metric, budget, seed) -> "_Lookup":
-        """The lookups' common arguments, checked (:mod:`.arguments`) and resolved to the table's names, with
-        the row of each position they select; kept per distinct arguments (their types included)."""
+        """The lookups' common arguments, checked (:mod:`nbx11_data.arguments`) and resolved to the table's
+        names, with the row of each position they select; kept per distinct arguments (their types included)."""
         try:
             key = (dataset, metric, budget, seed, type(dataset), type(metric), type(budget), type(seed))
             return self._lookups[key]
@@ -425,7 +428,7 @@ class Benchmark:
 
     def _describe_many(self, archs: list) -> list[tuple]:
         """:meth:`_describe` of each of ``archs``, each distinct string once."""
-        strings = {arch: None for arch in archs if type(arch) is str}
+        strings: dict[str, Any] = {arch: None for arch in archs if type(arch) is str}
         for text in strings:
             strings[text] = self._describe_string(text)
         return [strings[arch] if type(arch) is str else self._parse_and_name(arch) for arch in archs]
@@ -461,17 +464,18 @@ class Benchmark:
         codes[hit] = index.source_codes[index.offsets[dataset] + rows[hit]]
         out = self._labels[codes]
         if not hit.all():
+            assert self.fallback is not None  # a miss got this far only where the fallback answered it
             out[~hit] = self.fallback.label(dataset)
         return out
 
-    def _not_found(self, arch, arch_id=None, dataset=None, budget=None, seed=None):
+    def _not_found(self, arch, arch_id=None, dataset=None, budget=None, seed=None) -> NoReturn:
         """The single miss path: the architecture, or its (dataset, budget, seed) row, is not in the table."""
         text = self.space.format(arch)
         if arch_id is not None:
             raise ArchitectureNotFoundError(f"{self.name}: architecture {text} (arch_id {arch_id}) is not in the table")
         index = self._ensure_index()
         position = self._position(arch)
-        have = sorted(((b, s) for d, b, s in index.keys if d == dataset and index.rows_of(d, b, s)[position] >= 0),
+        have = sorted(((b, s) for d, b, s in index.keys if d == dataset and index.rows_of(d, b, s)[position] >= 0),  # type: ignore[index]
                       key=lambda bs: (bs[0], -1 if bs[1] is None else bs[1]))
         offer = [f"budget={b} seed={s}" for b, s in have]
         raise UnknownNameError(f"(budget, seed) for {text} on {dataset}", f"budget={budget} seed={seed}", offer)

@@ -8,7 +8,7 @@ touched many row groups, decodes the whole column once into a :class:`~.curve_st
 Example:
     >>> import nbx11_data
     >>> store = nbx11_data.open("nb201").store
-    >>> store.curve("cifar100", "valid_acc", 0, 200).shape
+    >>> store.curve("cifar100", "valid_accuracy", 0, 200).shape
     (200,)
 """
 

@@ -217,6 +217,7 @@ class _Fetcher:
 
         import requests
 
+        assert self.mirror is not None  # asked only while a mirror is in reach
         buffer = io.BytesIO()
         try:
             self.pooch.HTTPDownloader(timeout=self.timeout)(self.mirror + path, buffer, None)
@@ -285,7 +286,7 @@ def _manifest(fetcher: _Fetcher, name: str, bench: Path, pin: str | None) -> tup
             raise CorruptFileError(f"cached {cached} has sha256 {digest}, expected {expected or '(nothing recorded)'}"
                                    ": delete it and download again")
         return _load(cached, name), digest, True
-    expected = (pin or published).lower()
+    expected = (pin or published or "").lower()  # one of them: a mirror without a hash needs a pin (above)
     _fetch_manifest(fetcher, expected, "the pinned hash" if pin else fetcher.mirror + MANIFEST_HASH, name)
     atomic_write_text(bench / MANIFEST_HASH, f"{expected}  {MANIFEST}\n")
     return _load(cached, name), expected, False

@@ -7,8 +7,11 @@ row equals the stored row bit for bit. lightgbm is imported only when the first 
 
 Example:
     >>> import nbx11_data
-    >>> bench = nbx11_data.open("nbnlp11-wt2")  # doctest: +SKIP
-    >>> bench.curves(my_archs, seed=0, with_source=True)[1][:2]  # doctest: +SKIP
+    >>> from nbx11_data import spaces
+    >>> bench = nbx11_data.open("nbnlp11-wt2")
+    >>> in_table = bench.sql("SELECT arch FROM final LIMIT 1").fetchall()[0][0]
+    >>> my_archs = [in_table, spaces.get("nlp").sample(1, seed=0)[0]]  # the second is not in the table
+    >>> bench.curves(my_archs, seed=0, with_source=True)[1][:2]
     array(['table:nbnlp11-wt2-v1', 'live:nbnlp11-wt2-v1'], dtype=object)
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 from itertools import repeat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,9 +27,12 @@ from nbx11_data import locations, vocabulary
 from nbx11_data.errors import CorruptFileError, MissingDependencyError
 from nbx11_data.io import sha256_file
 
+if TYPE_CHECKING:  # the surrogate is imported when the first miss is predicted
+    from nbx11_data.surrogate.ensemble import Ensemble
+
 CHECKPOINTS_ENV = locations.CHECKPOINTS_ENV
 INSTALL_HINT = 'pip install "nbx11-data[surrogate]"'
-_LOADED: dict[tuple[str, str], object] = {}  # (folder, sha256 of checkpoint.json) -> Ensemble, shared by sessions
+_LOADED: dict[tuple[str, str], Ensemble] = {}  # (folder, sha256 of checkpoint.json) -> Ensemble, shared by sessions
 
 
 def checkpoint_roots() -> list[Path]:
@@ -68,7 +75,7 @@ class Fallback:
         self.name, self.datasets, self.epochs, self.budget = name, list(datasets), epochs, budget
         self.checkpoint_id = checkpoint["id"]
         self.checkpoint_sha256 = checkpoint.get("checkpoint_json_sha256")
-        self._ensemble_loaded = None
+        self._ensemble_loaded: Ensemble | None = None
         # the session cache, per (dataset, metric): every predicted curve in one (n, E) array, and the slot of
         # each (arch_id, seed) in it, so that a repeated request is one C-level dict pass and one indexing
         self._curves: dict[tuple[str, str], np.ndarray] = {}
@@ -138,7 +145,7 @@ class Fallback:
                 slots = self._slots.setdefault((dataset, metric), {})
                 slots.update(zip((rows[i] for i in picked), range(start, start + len(picked))))
 
-    def _ensemble(self):
+    def _ensemble(self) -> Ensemble:
         """The checkpoint, checked to be the one that built the table; loaded once per process."""
         if self._ensemble_loaded is not None:
             return self._ensemble_loaded

@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 from itertools import repeat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -200,9 +201,9 @@ class Index:
         self.sources = list(meta["sources"])
         self.keys = {(d, int(b), s): k for k, (d, b, s) in enumerate(meta["keys"])}
         self.seeds = sorted({s for _, _, s in self.keys}, key=lambda s: -1 if s is None else s)
-        self._names = None  # pyarrow LargeStringArray over the names bytes, made on first use
+        self._names: Any = None  # pyarrow LargeStringArray over the names bytes, made on first use
         self._by_name: dict[str, int] | None = None  # every canonical string -> position, once a session has
-        self._by_id: dict[str, int] | None = None  # made enough string lookups to pay for the dicts (and ids)
+        self._by_id: dict[str, int] = {}  # made enough string lookups to pay for the dicts (and ids)
         self._lookups = 0
         self._rows: dict[int, np.ndarray] = {}
 

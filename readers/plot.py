@@ -4,9 +4,11 @@ matplotlib is optional (the ``plot`` extra) and imported only when a plot is
 drawn; without a display it falls back to its Agg backend by itself.
 
 Example:
-    >>> import nbx11_data  # doctest: +SKIP
-    >>> bench = nbx11_data.open("nb201")  # doctest: +SKIP
-    >>> plot_benchmark(bench, [0, 1462], metric="valid_accuracy", out="curves.png")  # doctest: +SKIP
+    >>> import nbx11_data
+    >>> bench = nbx11_data.open("nb201")
+    >>> figure = plot_benchmark(bench, [0, 1462], metric="valid_accuracy")  # out="curves.png" also saves it
+    >>> len(figure.axes[0].get_legend().get_texts())  # one entry per architecture
+    2
 """
 
 from __future__ import annotations

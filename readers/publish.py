@@ -9,8 +9,10 @@ Hugging Face dataset repository: a ``README.md`` whose YAML header has one confi
 dataset repository and pass ``--base-url https://huggingface.co/datasets/ORG/REPO/resolve/main``.
 
 Example:
-    >>> publish("nb201", "site")  # doctest: +SKIP
-    PosixPath('site/nb201')
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as site:
+    ...     publish("nb201", site).relative_to(site)
+    PosixPath('nb201')
 """
 
 from __future__ import annotations

@@ -171,7 +171,7 @@ def test_source_must_be_the_training_file(small, tmp_path):
         tables.get("nbnlp11-wt2").build(_args(small, shard="1-of-2"), tmp_path / "t")
 
 
-@pytest.mark.parametrize("name", ["nbnlp11-wt2", "nb111-ec4", "nb311-yahpo"])
+@pytest.mark.parametrize("name", ["nbnlp11-wt2", pytest.param("nb111-ec4", marks=pytest.mark.slow), "nb311-yahpo"])
 def test_default_table_verifies_and_one_unit_rebuilds_exactly(name, shared_data):
     """The committed default: every hash verifies, and a unit rebuilt from the checkpoint equals its rows."""
     import argparse

@@ -1,7 +1,8 @@
 """Every python and bash block of README.md runs as pasted, from a folder that looks like the clone.
 
 A block is skipped only where the README says so, in an HTML comment on the line before it:
-``<!-- readme-test: skip (why) -->``; the reason shows in pytest's summary (``-rs``).
+``<!-- readme-test: skip (why) -->``; the reason shows in pytest's summary (``-rs``). One whose line before
+says ``<!-- readme-test: slow (why) -->`` is marked ``slow`` (``make test-fast`` leaves it out).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ RUN = {"python", "bash"}
 SHOWN = {"text", "bibtex"}  # blocks that are not code to run
 _FENCE = re.compile(r"^```(\S*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 _SKIP = re.compile(r"<!-- readme-test: skip \((.+)\) -->")
+_SLOW = re.compile(r"<!-- readme-test: slow \((.+)\) -->")
 
 
 def blocks(text: str) -> list[tuple[int, str, str, str | None]]:
@@ -38,6 +40,14 @@ def blocks(text: str) -> list[tuple[int, str, str, str | None]]:
 
 
 README = blocks((REPO / "README.md").read_text(encoding="utf-8"))
+_LINES = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+
+
+def _param(block: tuple[int, str, str, str | None]):
+    """The block as a test case, marked slow where the line before it says so."""
+    before = next((text for text in reversed(_LINES[:block[0] - 1]) if text.strip()), "")
+    slow = _SLOW.fullmatch(before.strip())
+    return pytest.param(*block, id=f"line{block[0]}-{block[1]}", marks=[pytest.mark.slow] if slow else [])
 
 
 def test_every_readme_block_is_labelled_as_code_to_run_or_as_text():
@@ -62,8 +72,7 @@ def clone_like(tmp_path) -> tuple[Path, dict]:
     return work, env
 
 
-@pytest.mark.parametrize("line, lang, code, skip", [b for b in README if b[1] in RUN],
-                         ids=[f"line{b[0]}-{b[1]}" for b in README if b[1] in RUN])
+@pytest.mark.parametrize("line, lang, code, skip", [_param(b) for b in README if b[1] in RUN])
 def test_readme_block_runs_as_pasted(clone_like, line, lang, code, skip):
     if skip:
         pytest.skip(f"README.md line {line}: {skip}")

@@ -9,8 +9,8 @@ archive (tests/test_sources_nb201.py): ``cifar10-val`` is the mean over seeds
 ``cifar10`` (trained on train+valid), which the nb201 table does not hold.
 
 Example:
-    >>> mini = load("../shared/data/mini-nb201/mini-bench-arch-cell-accs.pd")  # doctest: +SKIP
-    >>> mini["cifar100"]["seed"], mini["cifar100"]["valid_acc"].shape  # doctest: +SKIP
+    >>> mini = load("../shared/data/mini-nb201/mini-bench-arch-cell-accs.pd")
+    >>> mini["cifar100"]["seed"], mini["cifar100"]["valid_acc"].shape
     (111, (15625,))
 """
 

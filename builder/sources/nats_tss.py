@@ -13,8 +13,8 @@ Metric mapping (epoch e = position e - 1): ``valid_*`` = split ``x-valid``;
 cumulative sum of the per-epoch ``train_times`` (seconds).
 
 Example:
-    >>> runs = list(iter_archive("../shared/data/nats-tss-fixture", indices=[11]))  # doctest: +SKIP
-    >>> sorted({run.budget for run in runs})  # doctest: +SKIP
+    >>> runs = list(iter_archive("../shared/data/nats-tss-fixture", indices=[11]))
+    >>> sorted({run.budget for run in runs})
     [12, 200]
 """
 

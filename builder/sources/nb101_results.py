@@ -11,7 +11,7 @@ folders, logs) are ignored. :func:`load` reads an extracted folder or the ``.tar
 Example:
     >>> runs = load("../shared/data/ecnas-nb101/results_4V9E_5V9E.tar.gz")  # doctest: +SKIP
     >>> runs[0].module_hash, runs[0].epochs  # doctest: +SKIP
-    ('bb60c46f5b7c352b7900043c5ef7e0a7', (0.0, 1.0, 4.0))
+    ('001a6fcc8b38cbc515be788a86bdc804', (0.0, 1.0, 4.0))
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ seeds (777, 888) and seed 999 is NaN (an assumption the 3-architecture NATS
 fixture cannot check: all three have 3 seeds).
 
 Example:
-    >>> finals = load("../shared/data/nb201-finals", "cifar100")  # doctest: +SKIP
-    >>> finals["val_acc"].shape  # doctest: +SKIP
+    >>> finals = load("../shared/data/nb201-finals", "cifar100")
+    >>> finals["val_acc"].shape
     (15625, 3)
 """
 

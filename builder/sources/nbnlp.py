@@ -15,8 +15,8 @@ Runs whose ``status`` is not ``"OK"``, or whose curves are incomplete or not fin
 out and listed in ``excluded`` (build time only; the pickle is a trusted source).
 
 Example:
-    >>> logs = load_logs_zip("../shared/data/nbnlp-wt2/logs.zip")  # doctest: +SKIP
-    >>> len(logs.runs), len(logs.excluded)  # doctest: +SKIP
+    >>> logs = load_logs_zip("../shared/data/nbnlp-wt2/logs.zip")
+    >>> len(logs.runs), len(logs.excluded)
     (297, 3)
 """
 

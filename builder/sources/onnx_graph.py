@@ -7,8 +7,8 @@ NodeProto input 1, output 2, op_type 4, attribute 5; TensorProto dims 1, data_ty
 float_data 4, int64_data 7, name 8, raw_data 9; AttributeProto name 1, f 2, i 3, t 5).
 
 Example:
-    >>> g = read("../shared/data/yahpo-nb301/model_v2.onnx")  # doctest: +SKIP
-    >>> g.initializers["first_layer.weight"].shape  # doctest: +SKIP
+    >>> g = read("../shared/data/yahpo-nb301/model_v2.onnx")
+    >>> g.initializers["first_layer.weight"].shape
     (128, 169)
 """
 

@@ -10,8 +10,8 @@ returns whole curves in x11's units (accuracy in percent).
 onnxruntime is imported lazily: ``pip install "nbx11-data[build]"``.
 
 Example:
-    >>> teacher = Teacher("../shared/data/yahpo-nb301")  # doctest: +SKIP
-    >>> teacher.curves(darts.sample(2, seed=0))["val_accuracy"].shape  # doctest: +SKIP
+    >>> teacher = Teacher("../shared/data/yahpo-nb301")
+    >>> teacher.curves(darts.sample(2, seed=0))["val_accuracy"].shape
     (2, 98)
 """
 

@@ -3,7 +3,7 @@
 - :mod:`nbx11_data.integrations.syne_tune`: any table as a Syne Tune ``Blackbox`` (extra ``syne-tune``).
 
 Example:
-    >>> from nbx11_data.integrations import syne_tune  # doctest: +SKIP
-    >>> syne_tune.blackbox("nb311-yahpo").fidelity_values[:3]  # doctest: +SKIP
+    >>> from nbx11_data.integrations import syne_tune
+    >>> syne_tune.blackbox("nb311-yahpo").fidelity_values[:3]
     array([1, 2, 3])
 """

@@ -4,12 +4,14 @@ LightGBM checkpoints need lightgbm (imported lazily: ``pip install "nbx11-data[s
 ``nb311-yahpo-v4``, which runs YAHPO's NB301 network itself, needs numpy only.
 
 Example:
+    >>> from nbx11_data import spaces
     >>> from nbx11_data.surrogate import load_ensemble
-    >>> m = load_ensemble("checkpoints/nbnlp11-wt2-v1")  # doctest: +SKIP
-    >>> load_ensemble("nb311-yahpo").checkpoint_id  # by name: the highest version  # doctest: +SKIP
+    >>> m = load_ensemble("checkpoints/nbnlp11-wt2-v1")
+    >>> load_ensemble("nb311-yahpo").checkpoint_id  # by name: the highest version
     'nb311-yahpo-v4'
-    >>> m.predict_batch(archs, seeds=7)["val_score"].shape  # doctest: +SKIP
-    (len(archs), 50)
+    >>> archs = spaces.get("nlp").sample(3, seed=0)
+    >>> m.predict_batch(archs, seeds=7)["val_score"].shape
+    (3, 50)
 """
 
 from __future__ import annotations

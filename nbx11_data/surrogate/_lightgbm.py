@@ -1,7 +1,7 @@
 """Lazy import of lightgbm: the reader path never pays for it.
 
 Example:
-    >>> lgb = lightgbm()  # doctest: +SKIP
+    >>> lgb = lightgbm()
 """
 
 from __future__ import annotations

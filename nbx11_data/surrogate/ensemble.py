@@ -1,10 +1,11 @@
 """The x11-compatible surrogate: ``load_ensemble(path)`` -> :class:`Ensemble`.
 
 Example (the NAS-Bench-x11 README call, with our import):
-    >>> from nbx11_data import load_ensemble
-    >>> m = load_ensemble("checkpoints/nbnlp11-wt2-v1")  # doctest: +SKIP
-    >>> curve = m.predict(config=arch, representation="compact", with_noise=True, seed=0)  # doctest: +SKIP
-    >>> m.predict_batch([arch], seeds=[0, 1][:1])["val_score"].shape  # doctest: +SKIP
+    >>> from nbx11_data import load_ensemble, spaces
+    >>> m = load_ensemble("checkpoints/nbnlp11-wt2-v1")
+    >>> arch = spaces.get("nlp").sample(1, seed=0)[0]
+    >>> curve = m.predict(config=arch, representation="compact", with_noise=True, seed=0)
+    >>> m.predict_batch([arch], seeds=[0, 1][:1])["val_score"].shape
     (1, 50)
 """
 
@@ -12,13 +13,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Mapping
-from typing import Sequence
+from typing import Sequence, cast
 
 import numpy as np
 
 from nbx11_data import locations, spaces, vocabulary
+from nbx11_data.arguments import arch_list, folder
 from nbx11_data.errors import NBX11Error, UnknownNameError
-from nbx11_data.readers.arguments import arch_list, folder
 from nbx11_data.spaces._inputs import short
 from nbx11_data.surrogate import checkpoint as ck_format
 from nbx11_data.surrogate import rng
@@ -73,7 +74,7 @@ class Ensemble:
             raise UnknownNameError("with_noise", short(with_noise), ["True", "False"])
         metric = self.metrics[0] if metric is None else metric
         if with_noise and seed is None:
-            seed = int(np.random.SeedSequence().entropy % (2**63))
+            seed = cast(int, np.random.SeedSequence().entropy) % (2**63)  # drawn from the OS: an int
         first = None if first_epochs is None else _numbers(first_epochs).reshape(1, -1)
         out = self.predict_batch([config], seeds=[seed] if with_noise else None, metrics=[metric], first_epochs=first)
         return out[metric][0]

@@ -6,9 +6,13 @@ predicted components ``< j``. The noiseless curve is the member mean, decoded wi
 ``mean + (c * std + mu) @ diag(s_k) V_k^T``.
 
 Example:
-    >>> model = CurveModel.from_checkpoint(ck, "val_score")  # doctest: +SKIP
-    >>> model.predict(features).shape  # doctest: +SKIP
-    (n, 50)
+    >>> from nbx11_data import locations, spaces
+    >>> from nbx11_data.surrogate import checkpoint, load_ensemble
+    >>> ck = checkpoint.read(locations.find_checkpoint("nbnlp11-wt2-v1"))
+    >>> model = CurveModel.from_checkpoint(ck, "val_score")
+    >>> features = load_ensemble(ck.folder).features(spaces.get("nlp").sample(4, seed=0))
+    >>> model.decode(model.components(features)).shape
+    (4, 50)
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ import numpy as np
 KINDS = ("gaussian", "kde", "window")
 
 #: the values a metric can take, by the unit written in ``checkpoint.json`` (other units: unbounded)
-RANGES_BY_UNIT = {
+RANGES_BY_UNIT: dict[str | None, tuple[float, float]] = {
     "percent": (0.0, 100.0),  # accuracies
     "%": (0.0, 100.0),
     "nats": (0.0, np.inf),  # cross-entropy losses

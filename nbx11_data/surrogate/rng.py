@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -45,7 +45,7 @@ def draws(checkpoint_id: str, arch_ids, seeds: Sequence[int], metric: str, n_epo
     out = np.empty((n, 1 + n_epochs), dtype=np.float64)
     bit_generator = np.random.Philox(key=0)
     generator = np.random.Generator(bit_generator)
-    fresh = bit_generator.state  # counter 0, empty buffer: the state of a new Philox(key=...)
+    fresh: Any = bit_generator.state  # counter 0, empty buffer: the state of a new Philox(key=...)
     fresh["state"]["counter"], fresh["buffer"] = [0] * 4, [0] * 4  # plain ints: a faster state setter
     stream = fresh["state"]
     for row, (arch_id, seed) in enumerate(zip(arch_ids, seeds)):

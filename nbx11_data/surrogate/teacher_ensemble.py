@@ -11,8 +11,10 @@ Same interface as :class:`~nbx11_data.surrogate.ensemble.Ensemble` (predict, pre
 predict_seeds, predict_distinct, features).
 
 Example:
-    >>> m = load_ensemble("nb311-yahpo")  # doctest: +SKIP
-    >>> m.predict(config=genotype, representation="genotype", with_noise=True, seed=0).shape  # doctest: +SKIP
+    >>> from nbx11_data import load_ensemble, spaces
+    >>> m = load_ensemble("nb311-yahpo")
+    >>> genotype = spaces.get("darts").sample(1, seed=0)[0]
+    >>> m.predict(config=genotype, representation="genotype", with_noise=True, seed=0).shape
     (98,)
 """
 
@@ -23,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from nbx11_data.errors import UnknownNameError
+from nbx11_data.spaces import darts
 from nbx11_data.surrogate import checkpoint as ck_format
 from nbx11_data.surrogate import noise as noise_models
 from nbx11_data.surrogate import rng
@@ -57,7 +60,7 @@ class TeacherEnsemble(Ensemble):
         """The teacher's input: YAHPO's ``x_cat`` codes (n, 34) of the architectures, as float64."""
         if first_epochs is not None:
             raise SurrogateInputError(f"{self.checkpoint_id} takes no first_epochs (architecture-only model)")
-        return np.asarray(self._space.encode_yahpo(archs), dtype=np.float64).reshape(len(archs), self._dim)
+        return np.asarray(darts.encode_yahpo(archs), dtype=np.float64).reshape(len(archs), self._dim)
 
     def mean_curves(self, features: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
         """Noiseless curves ``{metric: (n, 98) float64}`` of feature rows (see :meth:`features`)."""

@@ -12,14 +12,20 @@ the BLAS kernel, the batch or the row's place in it (the table and a live lookup
 any machine).
 
 Example:
-    >>> net = YahpoNet.from_arrays(ck.arrays, ck.meta["network"])  # doctest: +SKIP
-    >>> net.outputs(darts.encode_yahpo(archs), [1, 98]).shape  # doctest: +SKIP
-    (len(archs), 2, 4)
+    >>> from nbx11_data import locations
+    >>> from nbx11_data.spaces import darts
+    >>> from nbx11_data.surrogate import checkpoint
+    >>> ck = checkpoint.read(locations.find_checkpoint("nb311-yahpo-v3"))
+    >>> net = YahpoNet.from_arrays(ck.arrays, ck.meta["network"])
+    >>> archs = darts.sample(3, seed=0)
+    >>> net.outputs(darts.encode_yahpo(archs), [1, 98]).shape
+    (3, 2, 4)
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -84,7 +90,7 @@ class ExactProduct:
         return product
 
 
-_STEPS = {
+_STEPS: dict[str, Callable[[np.ndarray, np.float32], np.ndarray]] = {
     "add": lambda x, c: x + c, "sub": lambda x, c: x - c, "rsub": lambda x, c: c - x,
     "mul": lambda x, c: x * c, "div": lambda x, c: x / c, "max": np.maximum, "min": np.minimum,
     "exp": lambda x, c: exp(x),
