@@ -15,7 +15,7 @@ Example:
     >>> from nbx11_data import locations
     >>> from nbx11_data.spaces import darts
     >>> from nbx11_data.surrogate import checkpoint
-    >>> ck = checkpoint.read(locations.find_checkpoint("nb311-yahpo-v3"))
+    >>> ck = checkpoint.read(locations.find_checkpoint("nb311-yahpo-v4"))
     >>> net = YahpoNet.from_arrays(ck.arrays, ck.meta["network"])
     >>> archs = darts.sample(3, seed=0)
     >>> net.outputs(darts.encode_yahpo(archs), [1, 98]).shape
