@@ -9,7 +9,8 @@ warm point lookup, a 10,000-curve batch (canonical strings; ``arch_index`` ints 
 them), a full-table SQL aggregate, and the cost of the read-time checks (page checksums on a row group
 read; the sha256 of every shard when the SQL views are first made). The numpy peer holds the same
 curves (the default dataset, budget and seed) as one ``(architectures, epochs)`` .npy file, memory-mapped,
-and a dict from canonical string to row built before timing.
+and a dict from canonical string to row built before timing. Both sides look up the same strings, read from
+a file (their own objects, as a user's strings would be, not the dict's keys: those skip the string compare).
 
 Example (a schema-2 table built first, see tables/FORMAT.md):
     nbx11 build nb201 --source ../shared/data --out /tmp/format/nb201
@@ -74,6 +75,7 @@ def prepare(folder: str, work: str) -> None:
     enumerable = index.by_index is not None
     ints = [int(bench.space.arch_index(names[i])) for i in sample[:N_BATCH]] if enumerable else []
     (Path(work) / "keys.json").write_text(json.dumps({"names": names, "sample": sample.tolist(), "ints": ints,
+                                                      "archs": [names[i] for i in sample],
                                                       "lookup": lookup,
                                                       "rows": sum(bench.store.rows(d) for d in bench.datasets)}))
 
@@ -87,8 +89,8 @@ def ours(folder: str, work: str) -> dict:
     from nbx11_data.io import sha256_file
 
     keys = json.loads((Path(work) / "keys.json").read_text())
-    lookup, names = keys["lookup"], keys["names"]
-    archs = [names[i] for i in keys["sample"]]
+    lookup = keys["lookup"]
+    archs = keys["archs"]  # strings of their own, not the names list's objects (as a user's would be)
     out = {}
     wall, cpu = time.perf_counter(), time.process_time()
     bench = nbx11_data.open(folder)
@@ -127,7 +129,7 @@ def memmap(folder: str, work: str) -> dict:
     np.array(curves[row_of[names[keys["sample"][0]]]])
     out["open + first curve"] = [time.perf_counter() - wall, time.process_time() - cpu]
     out["peak RSS after first lookup MB"] = [_rss_mb()] * 2
-    archs = [names[i] for i in keys["sample"]]
+    archs = keys["archs"]  # strings of their own, not the names list's objects (as a user's would be)
     curves[np.sort([row_of[a] for a in archs])]  # warm the pages, as the reader's session is warm
     out["point lookup (string)"] = _timed(lambda: [np.array(curves[row_of[a]]) for a in archs], per=len(archs))
     out["10,000 curves (strings)"] = _timed(lambda: curves[[row_of[a] for a in archs[:N_BATCH]]], 5)

@@ -110,7 +110,10 @@ def arch_list(value, space) -> list:
     if isinstance(value, np.ndarray) and value.ndim != 1:
         raise InvalidArchitectureError(f"{space.NAME}: an array of architectures must be 1-d, got shape {value.shape}")
     archs = value if isinstance(value, list) else list(value)
-    if set(map(type, archs)) - {str}:  # only other types need a look
+    kinds = set(map(type, archs))
+    if kinds == {int} and min(archs) >= 0 and max(archs) < 2**63:  # indices: checked in two C-level passes
+        return archs
+    if kinds - {str}:  # only other types need a look
         for arch in archs:
             if isinstance(arch, (bool, np.bool_)) or (type(arch) is int and not 0 <= arch < 2**63):
                 space.parse(arch)  # raises the space's own error for this int

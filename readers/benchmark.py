@@ -111,8 +111,8 @@ class Benchmark:
         """
         lookup = self._lookup(dataset, metric, budget, seed)
         with_source = arguments.flag("with_source", with_source)
-        assert self._index is not None
-        position = self._index.position(arch) if type(arch) is str else -1  # the index exists: _lookup made it
+        assert self._index is not None  # _lookup made it
+        position = self._index.quick_position(arch)
         if position < 0:
             position = self._position(arch, missing_ok=True)
         row = -1 if lookup.rows is None or position < 0 else int(lookup.rows[position])

@@ -43,6 +43,7 @@ ALIGN = 64  # each array starts at a multiple of this many bytes
 ARRAYS = ("ids", "name_hash", "name_order", "name_offsets", "names", "by_index", "rows", "position_of_row",
           "source_codes")
 IDENTITY = ["arch_id", "arch", "arch_index", "seed", "budget", "source"]
+_NO_INDEX = np.empty(0, np.int32)
 HOT_FRACTION = 32  # after positions // HOT_FRACTION string lookups, a session builds dicts of every key
 
 
@@ -203,9 +204,10 @@ class Index:
         self.seeds = sorted({s for _, _, s in self.keys}, key=lambda s: -1 if s is None else s)
         self._names: Any = None  # pyarrow LargeStringArray over the names bytes, made on first use
         self._by_name: dict[str, int] | None = None  # every canonical string -> position, once a session has
-        self._by_id: dict[str, int] = {}  # made enough string lookups to pay for the dicts (and ids)
+        # made enough string lookups to pay for it (arch_ids are searched in the sorted ``ids`` either way)
         self._lookups = 0
         self._rows: dict[int, np.ndarray] = {}
+        self._by_index: np.ndarray | None = None  # by_index, or an empty array where the space has none
 
     @property
     def by_index(self) -> np.ndarray | None:
@@ -241,7 +243,19 @@ class Index:
                 return self._search(text)
             by_name = self._hot()
         position = by_name.get(text)
-        return self._by_id.get(text, -1) if position is None else position
+        return self.id_position(text) if position is None else position
+
+    def quick_position(self, arch) -> int:
+        """Position of ``arch`` where it is a canonical string, arch_id or ``arch_index`` int of the table; -1
+        for anything else (which the caller may parse)."""
+        if type(arch) is str:
+            return self.position(arch)
+        if type(arch) is int:
+            if self._by_index is None:
+                self._by_index = self.arrays.get("by_index", _NO_INDEX)
+            if 0 <= arch < len(self._by_index):
+                return int(self._by_index[arch])
+        return -1
 
     def positions_of(self, archs: list) -> np.ndarray:
         """Positions of each string of ``archs`` that is a canonical string or arch_id of the table; -1 for
@@ -254,13 +268,11 @@ class Index:
             by_name = self._hot()
         try:
             out = np.fromiter(map(by_name.get, archs, repeat(-1)), np.int64, len(archs))
-        except TypeError:  # an unhashable architecture (a list, a dict): not a key of either dict
+        except TypeError:  # an unhashable architecture (a list, a dict): not a canonical string
             out = np.fromiter((by_name.get(a, -1) if isinstance(a, str) else -1 for a in archs), np.int64, len(archs))
-        by_id = self._by_id
-        for i in np.flatnonzero(out < 0).tolist():
-            arch = archs[i]
-            if isinstance(arch, str):
-                out[i] = by_id.get(arch, -1)
+        strings = [i for i in np.flatnonzero(out < 0).tolist() if isinstance(archs[i], str)]
+        if strings:  # arch_ids, or strings that are neither
+            out[strings] = self.id_positions([archs[i] for i in strings])
         return out
 
     def names(self, positions: np.ndarray) -> list[str]:
@@ -309,9 +321,6 @@ class Index:
         return bytes(self.arrays["names"][offsets[position]:offsets[position + 1]]).decode("utf-8")
 
     def _hot(self) -> dict[str, int]:
-        """Make the dicts of every canonical string and arch_id (once lookups have paid for them); return the
-        first."""
-        every = np.arange(self.positions)
-        self._by_id = dict(zip(self.arch_ids(every), range(self.positions)))
-        self._by_name = dict(zip(self.names(every), range(self.positions)))
+        """Make the dict of every canonical string (once lookups have paid for it) and return it."""
+        self._by_name = dict(zip(self.names(np.arange(self.positions)), range(self.positions)))
         return self._by_name
