@@ -30,7 +30,6 @@ Example:
 from __future__ import annotations
 
 import hashlib
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -267,9 +266,13 @@ class Index:
                 return np.fromiter((self._search(a) if isinstance(a, str) else -1 for a in archs), np.int64, len(archs))
             by_name = self._hot()
         try:
-            out = np.fromiter(map(by_name.get, archs, repeat(-1)), np.int64, len(archs))
+            found = list(map(by_name.get, archs))  # None where not a canonical string
         except TypeError:  # an unhashable architecture (a list, a dict): not a canonical string
-            out = np.fromiter((by_name.get(a, -1) if isinstance(a, str) else -1 for a in archs), np.int64, len(archs))
+            found = [by_name.get(a) if isinstance(a, str) else None for a in archs]
+        try:
+            return np.array(found, dtype=np.int64)  # every one found: the common case, one C-level pass
+        except TypeError:
+            out = np.array([-1 if p is None else p for p in found], dtype=np.int64)
         strings = [i for i in np.flatnonzero(out < 0).tolist() if isinstance(archs[i], str)]
         if strings:  # arch_ids, or strings that are neither
             out[strings] = self.id_positions([archs[i] for i in strings])
