@@ -20,7 +20,9 @@ Example (a schema-2 table built first, see tables/FORMAT.md):
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -34,15 +36,29 @@ N_SINGLE, N_BATCH = 20_000, 10_000
 FLOORS = {"open + first curve": {"nb201": 10e-3, "*": 20e-3}, "full aggregate (warm)": {"*": 0.1}}
 
 
+def _start() -> tuple[float, float]:
+    """The clocks at the start of a timed section; garbage collected first, and off until :func:`_stop` (as
+    in ``timeit``), so that a collection of the harness's own objects is not timed."""
+    gc.collect()
+    gc.disable()
+    return time.perf_counter(), time.process_time()
+
+
+def _stop(start: tuple[float, float], per: int = 1) -> list[float]:
+    """[wall, CPU] seconds since ``start``, divided by ``per``."""
+    wall, cpu = time.perf_counter() - start[0], time.process_time() - start[1]
+    gc.enable()
+    return [wall / per, cpu / per]
+
+
 def _timed(fn, repeat: int = 1, per: int = 1) -> list[float]:
     """[wall, CPU] seconds of ``fn()`` divided by ``per``, medians over ``repeat`` calls."""
-    walls, cpus = [], []
+    runs = []
     for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
+        start = _start()
         fn()
-        walls.append((time.perf_counter() - wall) / per)
-        cpus.append((time.process_time() - cpu) / per)
-    return [float(np.median(walls)), float(np.median(cpus))]
+        runs.append(_stop(start, per))
+    return np.median(runs, axis=0).tolist()
 
 
 def _rss_mb() -> float:
@@ -90,18 +106,18 @@ def ours(folder: str, work: str) -> dict:
 
     keys = json.loads((Path(work) / "keys.json").read_text())
     lookup = keys["lookup"]
-    archs = keys["archs"]  # strings of their own, not the names list's objects (as a user's would be)
+    archs, ints = keys["archs"], keys["ints"]  # strings of their own, not the names list's (as a user's)
+    del keys  # the names list: the reader does not need it
     out = {}
-    wall, cpu = time.perf_counter(), time.process_time()
+    start = _start()
     bench = nbx11_data.open(folder)
     bench.curve(archs[0], **lookup)
-    out["open + first curve"] = [time.perf_counter() - wall, time.process_time() - cpu]
+    out["open + first curve"] = _stop(start)
     out["peak RSS after first lookup MB"] = [_rss_mb()] * 2
     bench.curves(archs, **lookup)  # warm: the session's caches are made
     out["point lookup (string)"] = _timed(lambda: [bench.curve(a, **lookup) for a in archs], per=len(archs))
     out["10,000 curves (strings)"] = _timed(lambda: bench.curves(archs[:N_BATCH], **lookup), 5)
-    if keys["ints"]:
-        ints = keys["ints"]
+    if ints:
         out["point lookup (int)"] = _timed(lambda: [bench.curve(i, **lookup) for i in ints], per=len(ints))
         out["10,000 curves (ints)"] = _timed(lambda: bench.curves(ints, **lookup), 5)
     metric = bench.metrics[0]
@@ -123,11 +139,11 @@ def memmap(folder: str, work: str) -> dict:
     keys = json.loads((Path(work) / "keys.json").read_text())
     names = keys["names"]
     out = {}
-    wall, cpu = time.perf_counter(), time.process_time()
+    start = _start()
     curves = np.load(Path(work) / "curves.npy", mmap_mode="r")
     row_of = {name: row for row, name in enumerate(names)}
     np.array(curves[row_of[names[keys["sample"][0]]]])
-    out["open + first curve"] = [time.perf_counter() - wall, time.process_time() - cpu]
+    out["open + first curve"] = _stop(start)
     out["peak RSS after first lookup MB"] = [_rss_mb()] * 2
     archs = keys["archs"]  # strings of their own, not the names list's objects (as a user's would be)
     curves[np.sort([row_of[a] for a in archs])]  # warm the pages, as the reader's session is warm
@@ -223,6 +239,10 @@ def main() -> None:
     parser.add_argument("tables", nargs="+", help="schema-2 table folders (e.g. nb201 and the full NB101 build)")
     parser.add_argument("--repeat", type=int, default=5, help="interleaved runs of each side (medians reported)")
     args = parser.parse_args()
+    # Every side imports compiled modules, as after a pip install (numpy, pyarrow and duckdb ship theirs):
+    # bytecode for this checkout's modules goes to a scratch folder, written by the first child.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ.setdefault("PYTHONPYCACHEPREFIX", tempfile.mkdtemp(prefix="bench-reader-pycache-"))
     try:
         import syne_tune  # noqa: F401
         print("Syne Tune is installed; its blackbox comparison is in the history of this script (nb201 only)")
