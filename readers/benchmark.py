@@ -112,7 +112,7 @@ class Benchmark:
         lookup = self._lookup(dataset, metric, budget, seed)
         with_source = arguments.flag("with_source", with_source)
         assert self._index is not None  # _lookup made it
-        position = self._index.quick_position(arch)
+        position = self._index.quick_position(arch)  # the common cases, without the calls of _position
         if position < 0:
             position = self._position(arch, missing_ok=True)
         row = -1 if lookup.rows is None or position < 0 else int(lookup.rows[position])
@@ -352,13 +352,9 @@ class Benchmark:
     def _position(self, arch, missing_ok: bool = False) -> int:
         """Position of ``arch`` among the table's architectures; the miss path raises (or -1 if ``missing_ok``)."""
         index = self._ensure_index()
-        by_index = index.by_index
-        if type(arch) is str:
-            position = index.position(arch)
-            if position >= 0:
-                return position
-        if type(arch) is int and by_index is not None and 0 <= arch < len(by_index) and by_index[arch] >= 0:
-            return int(by_index[arch])
+        position = index.quick_position(arch)
+        if position >= 0:
+            return position
         arch_id = self.space.arch_id(arch)  # parses: invalid input raises InvalidArchitectureError
         position = index.id_position(arch_id)
         if position < 0:

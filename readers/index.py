@@ -39,8 +39,6 @@ from nbx11_data.errors import CorruptFileError
 
 FILE = "index/arrays.bin"
 ALIGN = 64  # each array starts at a multiple of this many bytes
-ARRAYS = ("ids", "name_hash", "name_order", "name_offsets", "names", "by_index", "rows", "position_of_row",
-          "source_codes")
 IDENTITY = ["arch_id", "arch", "arch_index", "seed", "budget", "source"]
 _NO_INDEX = np.empty(0, np.int32)
 HOT_FRACTION = 32  # after positions // HOT_FRACTION string lookups, a session builds dicts of every key
@@ -200,7 +198,6 @@ class Index:
         self.offsets = {d: int(v) for d, v in meta["offsets"].items()}
         self.sources = list(meta["sources"])
         self.keys = {(d, int(b), s): k for k, (d, b, s) in enumerate(meta["keys"])}
-        self.seeds = sorted({s for _, _, s in self.keys}, key=lambda s: -1 if s is None else s)
         self._names: Any = None  # pyarrow LargeStringArray over the names bytes, made on first use
         self._by_name: dict[str, int] | None = None  # every canonical string -> position, once a session has
         # made enough string lookups to pay for it (arch_ids are searched in the sorted ``ids`` either way)

@@ -178,6 +178,20 @@ def test_bad_requests_get_package_errors(teacher):
         teacher.predict_batch(cells, seeds=0, noise="window")
     with pytest.raises(UnknownNameError, match="valid_accuracy"):
         teacher.predict_batch(cells, metrics=["test_accuracy"])
+    for not_a_list in (5, "valid_accuracy"):
+        with pytest.raises(UnknownNameError, match="a list of names"):
+            teacher.predict_batch(cells, metrics=not_a_list)
+
+
+def test_old_metric_names_work_as_in_x11(teacher):
+    cells = darts.sample(2, seed=0)
+    old = teacher.predict_batch(cells, seeds=[1, 2], metrics=["val_accuracy", "runtime"])
+    new = teacher.predict_batch(cells, seeds=[1, 2], metrics=["valid_accuracy", "elapsed_time"])
+    assert sorted(old) == ["runtime", "val_accuracy"]
+    assert np.array_equal(old["val_accuracy"], new["valid_accuracy"])
+    assert np.array_equal(old["runtime"], new["elapsed_time"])
+    one = teacher.predict(config=cells[0], representation="genotype", metric="val_accuracy", seed=1)
+    assert np.array_equal(one, new["valid_accuracy"][0])
     with pytest.raises(Exception) as err:
         teacher.predict_batch(cells, first_epochs=np.zeros((2, 3)))
     assert "first_epochs" in str(err.value)

@@ -86,12 +86,9 @@ class TeacherEnsemble(Ensemble):
             out[m] = np.clip(curves, *self._ranges[m])
         return out
 
-    def _curves(self, features, index, arch_ids, seeds, metrics, noise):
-        """Per metric: ``(metric, mean (m, E) float64, noisy (n, E) float64 or None)``, as Ensemble's."""
-        metrics = list(self.metrics if metrics is None else metrics)
-        for m in metrics:
-            if m not in self.metrics:
-                raise UnknownNameError("metric", m, self.metrics)
+    def _curves_of(self, features, index, arch_ids, seeds, metrics, noise):
+        """Per metric (the checkpoint's own names; :meth:`Ensemble._curves` checks and resolves the asked ones):
+        ``(metric, mean (m, E) float64, noisy (n, E) float64 or None)``, as Ensemble's."""
         kind = noise or self.default_noise
         if kind not in NOISE_KINDS:
             raise UnknownNameError(f"noise model of {self.checkpoint_id}", kind, NOISE_KINDS)
