@@ -5,9 +5,9 @@ The network (copied from ``model_v2.onnx`` at build time, :func:`nbx11_data.buil
 ``x + W1 (a * relu(b))`` with ``[a, b] = W0 BN(x)`` (684 -> 2 x 342); a last BatchNorm, ReLU,
 a 4-output head with a sigmoid, then each output's own rescaling (a chain of constant steps).
 Here every BatchNorm before a linear layer is folded into it, the first layer is split into a
-per-cell part (a sum of per-code rows, computed once per cell) and a per-epoch part. Elementwise
-work is float32, as in onnxruntime; matrix products are exact (:class:`ExactProduct`) and ``exp`` is
-computed from + - * alone (:func:`exp`), so a row's bits depend on nothing but the row: not on the CPU,
+per-cell part (a sum of per-code rows, computed once per cell) and a per-epoch part. Values are
+float32 between steps, as in onnxruntime; matrix products are exact (:class:`ExactProduct`) and ``exp``
+is computed in float64 from + - * alone (:func:`exp`), so a row's bits depend on nothing but the row: not on the CPU,
 the BLAS kernel, the batch or the row's place in it (the table and a live lookup agree bit for bit on
 any machine).
 
