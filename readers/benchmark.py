@@ -111,10 +111,7 @@ class Benchmark:
         """
         lookup = self._lookup(dataset, metric, budget, seed)
         with_source = arguments.flag("with_source", with_source)
-        assert self._index is not None  # _lookup made it
-        position = self._index.quick_position(arch)  # the common cases, without the calls of _position
-        if position < 0:
-            position = self._position(arch, missing_ok=True)
+        position = self._position(arch, missing_ok=True)
         row = -1 if lookup.rows is None or position < 0 else int(lookup.rows[position])
         if row < 0:
             values, sources = self.curves([arch], lookup.dataset, lookup.metric, lookup.seed, lookup.budget,

@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,6 @@ from nbx11_data.errors import CorruptFileError
 FILE = "index/arrays.bin"
 ALIGN = 64  # each array starts at a multiple of this many bytes
 IDENTITY = ["arch_id", "arch", "arch_index", "seed", "budget", "source"]
-_NO_INDEX = np.empty(0, np.int32)
 HOT_FRACTION = 32  # after positions // HOT_FRACTION string lookups, a session builds dicts of every key
 
 
@@ -203,9 +203,8 @@ class Index:
         # made enough string lookups to pay for it (arch_ids are searched in the sorted ``ids`` either way)
         self._lookups = 0
         self._rows: dict[int, np.ndarray] = {}
-        self._by_index: np.ndarray | None = None  # by_index, or an empty array where the space has none
 
-    @property
+    @cached_property
     def by_index(self) -> np.ndarray | None:
         """``arch_index`` -> position (-1: none), or None where the space does not enumerate."""
         return self.arrays.get("by_index")
@@ -247,10 +246,9 @@ class Index:
         if type(arch) is str:
             return self.position(arch)
         if type(arch) is int:
-            if self._by_index is None:
-                self._by_index = self.arrays.get("by_index", _NO_INDEX)
-            if 0 <= arch < len(self._by_index):
-                return int(self._by_index[arch])
+            by_index = self.by_index
+            if by_index is not None and 0 <= arch < len(by_index):
+                return int(by_index[arch])
         return -1
 
     def positions_of(self, archs: list) -> np.ndarray:
